@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: each returns (fallback text, blocks); no API calls."""

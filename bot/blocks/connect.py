@@ -1,0 +1,43 @@
+"""The private consent-link message sent in answer to `/ponto activate`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Message = tuple[str, list[dict[str, Any]]]
+
+
+def consent_link(url: str, *, reconnect: bool) -> Message:
+    intro = (
+        "This workspace is already connected to Ponto. Approving again replaces the connection."
+        if reconnect
+        else "Connect your company's bank accounts through Ponto."
+    )
+    text = f"{intro} Open the consent page within 10 minutes: {url}"
+    blocks = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"{intro}\nThe link is for you only and works once, for 10 minutes.",
+            },
+            "accessory": {
+                "type": "button",
+                "action_id": "consent_link",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Connect with Ponto"},
+                "url": url,
+            },
+        },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "Ponto asks which accounts to share. Read-only access (ai), payment "
+                    "initiation (pi) and the organization name are requested.",
+                }
+            ],
+        },
+    ]
+    return text, blocks

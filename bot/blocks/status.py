@@ -1,0 +1,55 @@
+"""Answers to `/ponto status` and `/ponto help`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worker.connections import Status
+
+from ..formatting import escape_mrkdwn, iban, money, slack_date
+
+Message = tuple[str, list[dict[str, Any]]]
+
+HELP_LINES = (
+    ("activate", "connect (or reconnect) the company's Ponto organization; admins only"),
+    ("status", "the connection, its accounts and the last sync"),
+    ("deactivate", "disconnect Ponto and delete the stored tokens; admins only"),
+    ("help", "this list"),
+)
+
+
+def help_message(unknown: str | None = None) -> Message:
+    lines = "\n".join(f"• `/ponto {name}`: {what}" for name, what in HELP_LINES)
+    head = f"I don't know `/ponto {escape_mrkdwn(unknown)}`. " if unknown else ""
+    text = f"{head}Commands:\n{lines}"
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def status_message(status: Status, locale: str) -> Message:
+    connection = status.connection
+    if connection is None or connection.status == "disconnected":
+        text = "Ponto is not connected. An admin can connect it with `/ponto activate`."
+        return text, [_section(text)]
+    name = escape_mrkdwn(connection.organization_name or connection.organization_id)
+    state = {"active": ":large_green_circle: connected", "broken": ":red_circle: needs reconnecting"}.get(
+        connection.status, connection.status
+    )
+    last_sync = status.last_sync
+    lines = [
+        f"*{name}*: {state} by <@{connection.connected_by}> on {slack_date(connection.connected_at)}",
+        f"Finance channel: {escape_mrkdwn(status.finance_channel or '?')}",
+        f"Last sync: {slack_date(last_sync) if last_sync else 'not yet'}",
+    ]
+    waiting, failed = status.outbox.get("pending", 0), status.outbox.get("failed", 0)
+    if waiting or failed:
+        lines.append(f"Messages waiting: {waiting}; failed: {failed}")
+    accounts = [
+        f"• {escape_mrkdwn(a.name)} `{iban(a.reference)}` {a.currency}: {money(a.current_balance, a.currency, locale)}"
+        for a in status.accounts
+    ]
+    text = "\n".join(lines + ["", f"{len(accounts)} account(s):", *accounts])
+    return text, [_section("\n".join(lines)), _section("\n".join(accounts) or "No accounts.")]

@@ -1,0 +1,119 @@
+"""`/ponto <subcommand>`: parse, check who may do it, call the service, build the reply."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from worker import connections
+
+from .blocks.connect import consent_link
+from .blocks.status import help_message, status_message
+from .services import Services
+
+log = logging.getLogger(__name__)
+Message = tuple[str, list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    team_id: str
+    user_id: str
+    channel_id: str
+    text: str
+    response_url: str | None
+
+    @classmethod
+    def from_command(cls, command: dict[str, Any]) -> Invocation:
+        return cls(
+            team_id=command["team_id"],
+            user_id=command["user_id"],
+            channel_id=command["channel_id"],
+            text=(command.get("text") or "").strip(),
+            response_url=command.get("response_url"),
+        )
+
+
+def _text(text: str) -> Message:
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+
+
+async def is_workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
+    """Slack admins and owners administer the connection; an API failure counts as 'no'."""
+    try:
+        response = await client.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+        return False
+    user = response.get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+async def _may_administer(services: Services, client: AsyncWebClient, inv: Invocation) -> bool:
+    async with services.sessions() as session:
+        connector = await connections.connected_by(session, inv.team_id)
+    if inv.user_id in services.admin_user_ids or inv.user_id == connector:
+        return True
+    return await is_workspace_admin(client, inv.user_id)
+
+
+NOT_ALLOWED = (
+    "Only Slack workspace admins and owners, the person who connected Ponto, or people listed in "
+    "ADMIN_USER_IDS may {action}. Ask one of them to run `/ponto {command}`."
+)
+
+
+async def activate(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    if not await _may_administer(services, client, inv):
+        return _text(NOT_ALLOWED.format(action="connect Ponto", command="activate"))
+    async with services.sessions.begin() as session:
+        current = await connections.connected_by(session, inv.team_id)
+        url = await connections.start_activation(
+            session,
+            services.cipher,
+            services.ponto_app,
+            team_id=inv.team_id,
+            user_id=inv.user_id,
+            channel_id=inv.channel_id,
+            response_url=inv.response_url,
+            default_channel=services.default_channel,
+            now=services.clock(),
+        )
+    return consent_link(url, reconnect=current is not None)
+
+
+async def deactivate(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    if not await _may_administer(services, client, inv):
+        return _text(NOT_ALLOWED.format(action="disconnect Ponto", command="deactivate"))
+    try:
+        result = await connections.deactivate(
+            services.sessions, services.cipher, services.oauth,
+            team_id=inv.team_id, user_id=inv.user_id, now=services.clock(),
+        )  # fmt: skip
+    except connections.NotConnected:
+        return _text("Ponto is not connected, so there is nothing to disconnect.")
+    note = (
+        ""
+        if result.revoked_at_ponto
+        else (" Ponto could not be reached to revoke access: remove the integration in the Ponto dashboard too.")
+    )
+    return _text(f"Disconnected. The stored tokens are deleted and {result.channel} was told.{note}")
+
+
+async def status(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions() as session:
+        current = await connections.status(session, inv.team_id)
+    return status_message(current, services.locale)
+
+
+async def run(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    """Route a `/ponto` command to its handler; anything unknown gets the help."""
+    name, _, _rest = inv.text.partition(" ")
+    handler = {"activate": activate, "deactivate": deactivate, "status": status}.get(name.lower())
+    if handler is None:
+        return help_message(unknown=name if name and name.lower() != "help" else None)
+    return await handler(services, client, inv)

@@ -1,0 +1,38 @@
+"""How money, IBANs and times read in Slack messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.numbers import format_currency
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from ponto import from_minor_units
+
+DEFAULT_LOCALE = "en_BE"
+
+
+def money(minor: int | None, currency: str, locale: str = DEFAULT_LOCALE) -> str:
+    """Integer minor units as the locale writes the amount; exact, never through float."""
+    if minor is None:
+        return "n/a"
+    return format_currency(from_minor_units(minor, currency), currency, locale=locale)
+
+
+def iban(reference: str) -> str:
+    """An IBAN in groups of four; anything that is not a valid IBAN is shown as given."""
+    try:
+        return IBAN(reference).formatted
+    except SchwiftyException:
+        return reference
+
+
+def slack_date(moment: datetime, fallback_format: str = "%d %b %Y %H:%M UTC") -> str:
+    """A date Slack shows in each reader's own time zone, with a UTC fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment.strftime(fallback_format)}>"
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Slack's three control characters, escaped as its docs ask."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

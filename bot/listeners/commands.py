@@ -1,0 +1,23 @@
+"""The `/ponto` slash command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from .. import commands
+from ..services import Services
+
+
+async def ponto_command(
+    ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
+) -> None:
+    await ack()
+    text, blocks = await commands.run(services, client, commands.Invocation.from_command(command))
+    await respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/ponto")(ponto_command)

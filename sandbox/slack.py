@@ -1,0 +1,251 @@
+"""The Slack stand-in: Web API methods, a channel page with a slash-command box, button clicks.
+
+Requests to the app (slash commands, block actions) are signed with the app's signing
+secret exactly as Slack signs them, and sent to the app's /slack/events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+
+from . import slack_render
+from .html import mount_url, page
+from .slack_api import SlackApi
+from .slack_state import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, MOUNT, Workspace
+
+
+class SlackSandbox:
+    """The workspace plus what is needed to call the app as Slack would."""
+
+    def __init__(
+        self,
+        *,
+        app_events_url: str,
+        signing_secret: str = DEFAULT_SIGNING_SECRET,
+        bot_token: str = DEFAULT_BOT_TOKEN,
+        workspace: Workspace | None = None,
+    ) -> None:
+        self.app_events_url = app_events_url
+        self.signing_secret = signing_secret
+        self.workspace = workspace or Workspace.demo()
+        self.api = SlackApi(self.workspace, bot_token)
+        self.response_urls: dict[str, dict[str, str]] = {}
+
+    def sign(self, body: str, timestamp: int | None = None) -> dict[str, str]:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        digest = hmac.new(self.signing_secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+    async def deliver(self, body: str, content_type: str) -> httpx.Response:
+        headers = {"Content-Type": content_type, **self.sign(body)}
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.post(self.app_events_url, content=body, headers=headers)
+
+    def new_response_url(self, base: str, user: str, channel: str) -> str:
+        rid = secrets.token_urlsafe(12)
+        self.response_urls[rid] = {"user": user, "channel": channel}
+        return f"{base}/response/{rid}"
+
+    def show_reply(self, reply: dict[str, Any], *, user: str, channel: str, rid: str | None = None) -> None:
+        """Show what the app answered: in the channel, or privately to the user."""
+        if not (reply.get("text") or reply.get("blocks")):
+            return
+        content = {"text": reply.get("text") or "", "blocks": reply.get("blocks") or []}
+        if reply.get("response_type") == "in_channel":
+            chan = self.workspace.find_channel(channel)
+            if chan is not None:
+                chan.messages.append({"type": "message", "ts": self.workspace.next_ts(), "user": user, **content})
+            return
+        ephemerals = self.workspace.ephemerals
+        if rid is not None and reply.get("replace_original"):
+            ephemerals[:] = [e for e in ephemerals if e.get("rid") != rid]
+        ephemerals.append({"ts": self.workspace.next_ts(), "user": user, "channel": channel, "rid": rid, **content})
+
+
+def _sandbox(request: Request) -> SlackSandbox:
+    return request.app.state.sandbox
+
+
+def _base(request: Request) -> str:
+    return mount_url(request)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _reply_from(response: httpx.Response) -> dict[str, Any]:
+    if response.status_code != 200:
+        return {"text": f'/ponto failed with the error "dispatch_failed" (HTTP {response.status_code})'}
+    if not response.content:
+        return {}
+    try:
+        body = response.json()
+    except ValueError:
+        return {"text": response.text}
+    return body if isinstance(body, dict) else {"text": str(body)}
+
+
+async def command(request: Request) -> Response:
+    """The slash-command box: sends a signed /ponto command to the app."""
+    sandbox = _sandbox(request)
+    form = await request.form()
+    user = str(form.get("user") or "U0DEMO")
+    channel = sandbox.workspace.find_channel(str(form.get("channel") or "C0FINANCE"))
+    if channel is None or user not in sandbox.workspace.users:
+        return PlainTextResponse("unknown user or channel", status_code=400)
+    text = str(form.get("text", "")).strip()
+    response_url = sandbox.new_response_url(_base(request), user, channel.id)
+    rid = response_url.rsplit("/", 1)[1]
+    body = urlencode({
+        "token": "sandbox-verification-token", "team_id": sandbox.workspace.team_id,
+        "team_domain": sandbox.workspace.domain, "channel_id": channel.id, "channel_name": channel.name,
+        "user_id": user, "user_name": sandbox.workspace.users[user].name, "command": "/ponto", "text": text,
+        "api_app_id": sandbox.workspace.app_id, "response_url": response_url,
+        "trigger_id": secrets.token_hex(8), "is_enterprise_install": "false",
+    })  # fmt: skip
+    reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
+    sandbox.show_reply(reply, user=user, channel=channel.id, rid=rid)
+    if _wants_json(request):
+        return JSONResponse({"reply": reply, "response_url": response_url})
+    return RedirectResponse(f"{_base(request)}/?{urlencode({'user': user, 'channel': channel.id})}", 303)
+
+
+async def action(request: Request) -> Response:
+    """A button click on a message: sends a signed block_actions payload to the app."""
+    sandbox = _sandbox(request)
+    form = await request.form()
+    user = str(form.get("user") or "U0DEMO")
+    channel = sandbox.workspace.find_channel(str(form.get("channel") or "C0FINANCE"))
+    if channel is None or user not in sandbox.workspace.users:
+        return PlainTextResponse("unknown user or channel", status_code=400)
+    ts = str(form.get("ts", ""))
+    message = sandbox.workspace.find_message(channel, ts)
+    ephemeral = message is None
+    if message is None:
+        message = next((e for e in sandbox.workspace.ephemerals if e["ts"] == ts), None)
+    if message is None:
+        return PlainTextResponse("message not found", status_code=404)
+    response_url = sandbox.new_response_url(_base(request), user, channel.id)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": sandbox.workspace.team_id, "domain": sandbox.workspace.domain},
+        "user": {"id": user, "username": sandbox.workspace.users[user].name, "team_id": sandbox.workspace.team_id},
+        "api_app_id": sandbox.workspace.app_id,
+        "token": "sandbox-verification-token",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel.id, "is_ephemeral": ephemeral},
+        "trigger_id": secrets.token_hex(8),
+        "channel": {"id": channel.id, "name": channel.name},
+        "message": {k: v for k, v in message.items() if k != "rid"},
+        "response_url": response_url,
+        "actions": [{
+            "type": "button", "action_id": str(form.get("action_id", "")), "block_id": str(form.get("block_id", "")),
+            "value": str(form.get("value", "")), "action_ts": str(time.time()),
+        }],
+    }  # fmt: skip
+    body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace("+", "%2B")
+    reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
+    sandbox.show_reply(reply, user=user, channel=channel.id, rid=response_url.rsplit("/", 1)[1])
+    if _wants_json(request):
+        return JSONResponse({"reply": reply})
+    return RedirectResponse(f"{_base(request)}/?{urlencode({'user': user, 'channel': channel.id})}", 303)
+
+
+async def response_url(request: Request) -> Response:
+    """Slack's response_url: the app's delayed answers to a command or a click."""
+    sandbox = _sandbox(request)
+    rid = request.path_params["rid"]
+    target = sandbox.response_urls.get(rid)
+    if target is None:
+        return PlainTextResponse("no_active_hooks", status_code=404)
+    reply = await request.json()
+    sandbox.show_reply(reply, user=target["user"], channel=target["channel"], rid=rid)
+    return PlainTextResponse("ok")
+
+
+async def api(request: Request) -> Response:
+    return await _sandbox(request).api.handle(request)
+
+
+async def control_ephemeral(request: Request) -> Response:
+    """For tests and the page: the private messages a user has seen."""
+    user = request.query_params.get("user")
+    items = [e for e in _sandbox(request).workspace.ephemerals if user is None or e["user"] == user]
+    return JSONResponse({"ephemerals": items})
+
+
+async def channel_page(request: Request) -> Response:
+    sandbox = _sandbox(request)
+    ws = sandbox.workspace
+    user = request.query_params.get("user", "U0DEMO")
+    channel = ws.find_channel(request.query_params.get("channel", "C0FINANCE")) or ws.channels["C0FINANCE"]
+    names = {u.id: u.real_name for u in ws.users.values()} | {ws.bot_user_id: "Ponto (app)"}
+    action_form = f"{_base(request)}/action"
+    items = [(m, names.get(m.get("user", ""), "?"), False) for m in channel.messages]
+    items += [(e, "Only visible to you · Ponto", True) for e in ws.ephemerals
+              if e["user"] == user and e["channel"] == channel.id]  # fmt: skip
+    items.sort(key=lambda item: float(item[0]["ts"]))
+    feed = "".join(_message(m, action_form, names, who, user, channel.id, eph) for m, who, eph in items)
+    user_links = " · ".join(
+        f"<a href='?{urlencode({'user': u.id, 'channel': channel.id})}'>{escape(u.real_name)}</a>"
+        + (" (admin)" if u.is_admin else "")
+        for u in ws.users.values()
+    )
+    channel_links = " · ".join(
+        f"<a href='?{urlencode({'user': user, 'channel': c.id})}'>#{escape(c.name)}</a>" for c in ws.channels.values()
+    )
+    body = (
+        f"<main><h1>#{escape(channel.name)} <span class='muted'>{escape(ws.team_name)} (Slack stand-in)</span></h1>"
+        f"<p class='muted'>Channels: {channel_links}<br>You are <b>{escape(names.get(user, user))}</b>. "
+        f"Switch: {user_links}</p>"
+        f"<form class='composer' method='post' action='{_base(request)}/command'>"
+        f"<input type='hidden' name='user' value='{escape(user, quote=True)}'>"
+        f"<input type='hidden' name='channel' value='{channel.id}'>"
+        "<label>/ponto <input type='text' name='text' placeholder='activate | status | help' autofocus></label> "
+        "<button class='primary' type='submit'>Send</button></form>"
+        f"{feed or '<p class=muted>No messages yet. Type <code>activate</code> and press Send.</p>'}"
+        "<p class='muted'><a href=''>Refresh</a> to see new messages.</p></main>"
+    )
+    return HTMLResponse(page(f"#{channel.name}", body, extra_style=slack_render.STYLE))
+
+
+def _message(message: dict[str, Any], form: str, names: dict[str, str], who: str, user: str,
+             channel: str, ephemeral: bool) -> str:  # fmt: skip
+    hidden = (f"<input type='hidden' name='user' value='{escape(user, quote=True)}'>"
+              f"<input type='hidden' name='channel' value='{channel}'>"
+              f"<input type='hidden' name='ts' value='{message['ts']}'></form>")  # fmt: skip
+    html = slack_render.message_html(message, form, names, who).replace("</form>", hidden)
+    return f"<div class='ephemeral'>{html}</div>" if ephemeral else html
+
+
+def create_app(sandbox: SlackSandbox) -> Starlette:
+    """The stand-in as an ASGI app, to be mounted at /sandbox/slack."""
+    app = Starlette(
+        routes=[
+            Route("/", channel_page, methods=["GET"]),
+            Route("/command", command, methods=["POST"]),
+            Route("/action", action, methods=["POST"]),
+            Route("/response/{rid}", response_url, methods=["POST"]),
+            Route("/api/{method}", api, methods=["GET", "POST"]),
+            Route("/_control/ephemeral", control_ephemeral, methods=["GET"]),
+        ]
+    )
+    app.state.sandbox = sandbox
+    return app
+
+
+def create_standalone_app(sandbox: SlackSandbox) -> Starlette:
+    return Starlette(routes=[Mount(MOUNT, app=create_app(sandbox))])

@@ -1,0 +1,231 @@
+"""The Slack Web API methods the app uses, answering like Slack (`ok`, `error`, HTTP 200)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .slack_state import Channel, Workspace
+
+Handler = Callable[["SlackApi", dict[str, Any]], Awaitable[dict[str, Any]]]
+METHODS: dict[str, Handler] = {}
+
+
+def method(name: str) -> Callable[[Handler], Handler]:
+    def register(func: Handler) -> Handler:
+        METHODS[name] = func
+        return func
+
+    return register
+
+
+class ApiError(Exception):
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+def _channel_json(channel: Channel) -> dict[str, Any]:
+    return {
+        "id": channel.id,
+        "name": channel.name,
+        "is_channel": not channel.is_private,
+        "is_private": channel.is_private,
+        "is_archived": channel.is_archived,
+        "is_member": False,
+        "num_members": len(channel.members),
+    }
+
+
+class SlackApi:
+    """Dispatches /api/<method> calls against the workspace state."""
+
+    def __init__(self, workspace: Workspace, bot_token: str) -> None:
+        self.workspace = workspace
+        self.bot_token = bot_token
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    async def handle(self, request: Request) -> Response:
+        name = request.path_params["method"]
+        params = await _params(request)
+        self.calls.append((name, params))
+        handler = METHODS.get(name)
+        if handler is None:
+            return JSONResponse({"ok": False, "error": "unknown_method"}, status_code=404)
+        token = _token(request, params)
+        if not token:
+            return JSONResponse({"ok": False, "error": "not_authed"})
+        if token != self.bot_token:
+            return JSONResponse({"ok": False, "error": "invalid_auth"})
+        try:
+            result = await handler(self, params)
+        except ApiError as exc:
+            return JSONResponse({"ok": False, "error": exc.error, **exc.extra})
+        return JSONResponse({"ok": True, **result})
+
+    def channel(self, params: dict[str, Any]) -> Channel:
+        channel = self.workspace.find_channel(str(params.get("channel", "")))
+        if channel is None:
+            raise ApiError("channel_not_found")
+        return channel
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query_params)
+    if request.method == "POST":
+        if request.headers.get("content-type", "").startswith("application/json"):
+            body = await request.json()
+            params.update(body if isinstance(body, dict) else {})
+        else:
+            params.update(dict(await request.form()))
+    for key in ("blocks", "metadata"):  # form-encoded calls send these as JSON text
+        if isinstance(params.get(key), str):
+            params[key] = json.loads(params[key])
+    return params
+
+
+def _token(request: Request, params: dict[str, Any]) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return params.get("token")
+
+
+def _message_content(params: dict[str, Any]) -> dict[str, Any]:
+    if not params.get("text") and not params.get("blocks"):
+        raise ApiError("no_text")
+    blocks = params.get("blocks") or []
+    if len(blocks) > 50:
+        raise ApiError("invalid_blocks")
+    return {"text": params.get("text") or "", "blocks": blocks}
+
+
+@method("auth.test")
+async def auth_test(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    ws = api.workspace
+    return {
+        "url": f"https://{ws.domain}.slack.com/",
+        "team": ws.team_name,
+        "user": "ponto",
+        "team_id": ws.team_id,
+        "user_id": ws.bot_user_id,
+        "bot_id": ws.bot_id,
+        "is_enterprise_install": False,
+    }
+
+
+@method("chat.postMessage")
+async def post_message(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    channel = api.channel(params)
+    if channel.is_archived:
+        raise ApiError("is_archived")
+    if channel.is_private and api.workspace.bot_user_id not in channel.members:
+        raise ApiError("not_in_channel")
+    message = {
+        "type": "message",
+        "ts": api.workspace.next_ts(),
+        "user": api.workspace.bot_user_id,
+        "bot_id": api.workspace.bot_id,
+        "app_id": api.workspace.app_id,
+        **_message_content(params),
+    }
+    if params.get("metadata"):
+        message["metadata"] = params["metadata"]
+    if params.get("thread_ts"):
+        message["thread_ts"] = params["thread_ts"]
+    channel.messages.append(message)
+    return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+
+@method("chat.postEphemeral")
+async def post_ephemeral(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    channel = api.channel(params)
+    user = str(params.get("user", ""))
+    if user not in api.workspace.users:
+        raise ApiError("user_not_found")
+    if user not in channel.members:
+        raise ApiError("user_not_in_channel")
+    ts = api.workspace.next_ts()
+    api.workspace.ephemerals.append({"ts": ts, "user": user, "channel": channel.id, **_message_content(params)})
+    return {"message_ts": ts}
+
+
+@method("chat.update")
+async def update(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    channel = api.channel(params)
+    message = api.workspace.find_message(channel, str(params.get("ts", "")))
+    if message is None:
+        raise ApiError("message_not_found")
+    if message.get("bot_id") != api.workspace.bot_id:
+        raise ApiError("cant_update_message")
+    message.update(_message_content(params))
+    if params.get("metadata"):
+        message["metadata"] = params["metadata"]
+    message["edited"] = {"user": api.workspace.bot_user_id, "ts": api.workspace.next_ts()}
+    return {"channel": channel.id, "ts": message["ts"], "text": message["text"]}
+
+
+def _page(items: list[Any], params: dict[str, Any], default: int = 100) -> tuple[list[Any], str]:
+    limit = max(1, min(int(params.get("limit") or default), 1000))
+    start = int(params.get("cursor") or 0)
+    chunk = items[start : start + limit]
+    return chunk, str(start + limit) if start + limit < len(items) else ""
+
+
+@method("conversations.list")
+async def conversations_list(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    channels = [_channel_json(c) for c in api.workspace.channels.values() if not c.is_archived]
+    chunk, cursor = _page(channels, params)
+    return {"channels": chunk, "response_metadata": {"next_cursor": cursor}}
+
+
+@method("conversations.info")
+async def conversations_info(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    return {"channel": _channel_json(api.channel(params))}
+
+
+@method("conversations.join")
+async def conversations_join(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    channel = api.channel(params)
+    if channel.is_private:
+        raise ApiError("method_not_supported_for_channel_type")
+    channel.members.add(api.workspace.bot_user_id)
+    return {"channel": _channel_json(channel)}
+
+
+@method("conversations.history")
+async def conversations_history(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    channel = api.channel(params)
+    newest_first = list(reversed(channel.messages))
+    if params.get("oldest"):
+        newest_first = [m for m in newest_first if float(m["ts"]) > float(params["oldest"])]
+    if params.get("latest"):
+        newest_first = [m for m in newest_first if float(m["ts"]) < float(params["latest"])]
+    include_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+    messages = [m if include_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in newest_first]
+    chunk, cursor = _page(messages, params)
+    return {"messages": chunk, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
+
+
+@method("users.info")
+async def users_info(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    user = api.workspace.users.get(str(params.get("user", "")))
+    if user is None:
+        raise ApiError("user_not_found")
+    return {
+        "user": {
+            "id": user.id,
+            "team_id": api.workspace.team_id,
+            "name": user.name,
+            "real_name": user.real_name,
+            "tz": user.tz,
+            "is_admin": user.is_admin,
+            "is_owner": user.is_owner,
+            "is_bot": False,
+        }
+    }

@@ -1,0 +1,115 @@
+"""Block Kit to HTML for the stand-in's channel page (the subset the app uses)."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+_LINK = re.compile(r"&lt;([^|&]+?)(?:\|(.+?))?&gt;")
+
+
+def mrkdwn(text: str, users: dict[str, str]) -> str:
+    """Slack mrkdwn to HTML: links, mentions, *bold*, _italic_, `code`, ~strike~, newlines."""
+    html = escape(text, quote=False)
+
+    def link(match: re.Match[str]) -> str:
+        target, label = match[1], match[2]
+        if target.startswith("@"):
+            return f"<b>@{escape(users.get(target[1:], target[1:]))}</b>"
+        if target.startswith("#"):
+            return f"<b>#{escape(label or target[1:])}</b>"
+        if target.startswith("!"):
+            return f"<i>{escape(label or target)}</i>"
+        return f"<a href='{escape(target, quote=True)}' target='_blank'>{label or escape(target)}</a>"
+
+    html = _LINK.sub(link, html)
+    html = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?![\w*])", r"<b>\1</b>", html)
+    html = re.sub(r"(?<![\w_])_(?!\s)([^_\n]+?)_(?![\w_])", r"<i>\1</i>", html)
+    html = re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html)
+    html = re.sub(r"(?<![\w~])~(?!\s)([^~\n]+?)~(?![\w~])", r"<s>\1</s>", html)
+    return html.replace("\n", "<br>")
+
+
+def _text(obj: dict[str, Any] | None, users: dict[str, str]) -> str:
+    if not obj:
+        return ""
+    if obj.get("type") == "mrkdwn":
+        return mrkdwn(str(obj.get("text", "")), users)
+    return escape(str(obj.get("text", "")))
+
+
+def _button(element: dict[str, Any], action_form: str, users: dict[str, str], block_id: str = "") -> str:
+    label = _text(element.get("text"), users)
+    style = escape(element.get("style", ""), quote=True)
+    if element.get("url"):
+        url = escape(element["url"], quote=True)
+        return f"<a class='btn {style}' href='{url}' target='_blank' rel='noopener'>{label}</a>"
+    confirm = element.get("confirm")
+    onsubmit = ""
+    if confirm:
+        question = escape(str((confirm.get("text") or {}).get("text", "Are you sure?")), quote=True)
+        onsubmit = f" onsubmit=\"return confirm('{question}')\""
+    fields = {
+        "action_id": element.get("action_id", ""),
+        "value": element.get("value", ""),
+        "block_id": block_id,
+    }
+    hidden = "".join(
+        f"<input type='hidden' name='{k}' value='{escape(str(v), quote=True)}'>" for k, v in fields.items()
+    )
+    return (
+        f"<form class='inline' method='post' action='{action_form}'{onsubmit}>{hidden}"
+        f"<button class='{style}' type='submit'>{label}</button></form>"
+    )
+
+
+def block_html(block: dict[str, Any], action_form: str, users: dict[str, str]) -> str:
+    """One block; unknown types are shown as such rather than hidden."""
+    kind = block.get("type")
+    if kind == "header":
+        return f"<h3>{_text(block.get('text'), users)}</h3>"
+    if kind == "divider":
+        return "<hr>"
+    if kind == "context":
+        parts = [_text(e, users) for e in block.get("elements", []) if e.get("type") != "image"]
+        return f"<div class='context'>{' · '.join(parts)}</div>"
+    if kind == "actions":
+        return (
+            "<div class='actions'>"
+            + " ".join(
+                _button(e, action_form, users, block.get("block_id", ""))
+                for e in block.get("elements", [])
+                if e.get("type") == "button"
+            )
+            + "</div>"
+        )
+    if kind == "section":
+        html = f"<div class='section'><div>{_text(block.get('text'), users)}</div>"
+        if block.get("fields"):
+            html += (
+                "<div class='fields'>" + "".join(f"<div>{_text(f, users)}</div>" for f in block["fields"]) + "</div>"
+            )
+        accessory = block.get("accessory")
+        if accessory and accessory.get("type") == "button":
+            html += f"<div class='accessory'>{_button(accessory, action_form, users, block.get('block_id', ''))}</div>"
+        return html + "</div>"
+    return f"<div class='muted'>[{escape(str(kind))} block]</div>"
+
+
+def message_html(message: dict[str, Any], action_form: str, users: dict[str, str], who: str) -> str:
+    blocks = message.get("blocks") or []
+    content = "".join(block_html(b, action_form, users) for b in blocks) or mrkdwn(message.get("text", ""), users)
+    header = f"<div class='who'>{escape(who)} <span class='muted'>{message['ts']}</span></div>"
+    return f"<div class='msg'>{header}{content}</div>"
+
+
+STYLE = """
+.msg{border-top:1px solid #eee;padding:.6rem 0}.who{font-weight:600;margin-bottom:.2rem}
+.ephemeral{background:#f8f8fa;border-left:3px solid #1264a3;padding-left:.6rem}
+.fields{display:grid;grid-template-columns:1fr 1fr;gap:.3rem 1rem;margin:.3rem 0}
+.context{color:#616061;font-size:.85rem;margin:.3rem 0}.actions{margin:.4rem 0}
+form.inline{display:inline}.btn{display:inline-block;padding:.4rem .8rem;border:1px solid #bbb;
+border-radius:4px;text-decoration:none;color:#1d1c1d}.btn.primary{background:#007a5a;color:#fff}
+.composer input[type=text]{width:70%;font-size:1rem;padding:.4rem}
+"""

@@ -1,0 +1,72 @@
+"""The Slack stand-in's workspace: users, channels, messages, ephemeral messages."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_BOT_TOKEN = "xoxb-sandbox"
+DEFAULT_SIGNING_SECRET = "sandbox-signing-secret"
+MOUNT = "/sandbox/slack"
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    real_name: str
+    is_admin: bool = False
+    is_owner: bool = False
+    tz: str = "Europe/Brussels"
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    is_archived: bool = False
+    members: set[str] = field(default_factory=set)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # oldest first
+
+
+@dataclass
+class Workspace:
+    team_id: str = "T0DEMO"
+    team_name: str = "Demo Company"
+    domain: str = "demo-company"
+    bot_user_id: str = "U0BOT"
+    bot_id: str = "B0BOT"
+    app_id: str = "A0PONTO"
+    users: dict[str, User] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    _ts_counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @classmethod
+    def demo(cls) -> Workspace:
+        workspace = cls()
+        for user in (
+            User("U0DEMO", "ada", "Ada Admin", is_admin=True, is_owner=True),
+            User("U0VIEWER", "victor", "Victor Viewer"),
+        ):
+            workspace.users[user.id] = user
+        everyone = set(workspace.users)
+        workspace.channels["C0FINANCE"] = Channel("C0FINANCE", "finance", members=set(everyone))
+        workspace.channels["C0GENERAL"] = Channel("C0GENERAL", "general", members=set(everyone))
+        return workspace
+
+    def next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts_counter):06d}"
+
+    def find_channel(self, ref: str) -> Channel | None:
+        """By id, by name, or by '#name', as chat.postMessage accepts."""
+        if ref in self.channels:
+            return self.channels[ref]
+        name = ref.lstrip("#")
+        return next((c for c in self.channels.values() if c.name == name), None)
+
+    def find_message(self, channel: Channel, ts: str) -> dict[str, Any] | None:
+        return next((m for m in channel.messages if m["ts"] == ts), None)

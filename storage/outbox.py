@@ -1,0 +1,112 @@
+"""The outbox: messages written with the change that caused them, delivered later by the notifier.
+
+Rows are claimed with a lease, so several notifier processes can share one database
+without delivering a message twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import OutboxMessage
+
+LEASE = timedelta(seconds=60)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    channel: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Queue a message; with a dedupe_key already queued, nothing is added and None returned."""
+    if dedupe_key is not None:
+        found = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+        if found is not None:
+            return None
+    message = OutboxMessage(
+        workspace_id=workspace_id,
+        channel=channel,
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+def _claimable(now: datetime) -> Any:
+    return and_(
+        OutboxMessage.status == "pending",
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now),
+    )
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int = 50, lease: timedelta = LEASE
+) -> list[OutboxMessage]:
+    """Lease up to `limit` due messages, oldest first; a row leased elsewhere is skipped."""
+    ids = list(
+        await session.scalars(select(OutboxMessage.id).where(_claimable(now)).order_by(OutboxMessage.id).limit(limit))
+    )
+    claimed: list[int] = []
+    for message_id in ids:
+        result = await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, _claimable(now)).values(lease_until=now + lease)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    if not claimed:
+        return []
+    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id))
+    return list(rows)
+
+
+async def mark_sent(session: AsyncSession, message_id: int, *, channel_id: str, ts: str, now: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="sent", slack_channel_id=channel_id, slack_ts=ts, sent_at=now, lease_until=None)
+    )
+
+
+async def mark_retry(session: AsyncSession, message_id: int, *, error: str, next_attempt_at: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            last_error=error,
+            next_attempt_at=next_attempt_at,
+            lease_until=None,
+        )
+    )
+
+
+async def mark_failed(session: AsyncSession, message_id: int, *, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="failed", attempts=OutboxMessage.attempts + 1, last_error=error, lease_until=None)
+    )
+
+
+async def counts(session: AsyncSession, workspace_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.workspace_id == workspace_id)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows.all()}

@@ -1,0 +1,125 @@
+"""`ponto-slack`: serve, db upgrade, sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import replace
+
+from . import logs
+from .settings import ConfigError, Settings
+
+
+def banner(settings: Settings, host: str, port: int) -> str:
+    base = settings.public_url
+    slack = {"oauth": "REAL (multi-workspace install)", "single": "REAL (bot token)",
+             "sandbox": "SIMULATED (local stand-in)"}[settings.slack_mode]  # fmt: skip
+    ponto = "REAL (" + settings.ponto_api_url + ")" if settings.ponto_is_real else "SIMULATED (local stand-in)"
+    lines = [
+        "",
+        "ponto-slack is running",
+        f"  listening on   http://{host}:{port}   (PUBLIC_URL {base})",
+        f"  Slack side:    {slack}",
+        f"  Ponto side:    {ponto}",
+        f"  database:      {settings.database_url}",
+    ]
+    if settings.slack_mode == "sandbox":
+        lines += ["", f"  Open {base}/sandbox/slack/ and type: activate   (then press Send)"]
+    if settings.public_url_given or settings.slack_mode != "sandbox":
+        lines += [
+            "",
+            "  Paste into the Slack app settings (manifest.yml has the same):",
+            f"    Slash command /ponto request URL: {base}/slack/events",
+            f"    Interactivity request URL:        {base}/slack/events",
+            f"    Event subscriptions request URL:  {base}/slack/events",
+            f"    OAuth redirect URL:               {base}/slack/oauth_redirect",
+            f"  Ponto Connect redirect URI:         {base}/ponto/callback",
+            f"  Ponto webhook URL:                  {base}/ponto/webhooks",
+        ]
+    if host not in ("127.0.0.1", "localhost", "::1") and (settings.slack_mode == "sandbox"
+                                                           or not settings.ponto_is_real):  # fmt: skip
+        lines += ["", "  WARNING: a stand-in with public demo credentials is reachable beyond this machine."]
+    return "\n".join(lines) + "\n"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = Settings.from_env()
+    if not settings.public_url_given:  # the default follows --port
+        settings = replace(settings, public_url=f"http://127.0.0.1:{args.port}")
+    self_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    app = create_app(settings, self_url=f"http://{self_host}:{args.port}")
+    print(banner(settings, args.host, args.port), flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=True)
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from storage.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    print(f"database is up to date: {settings.database_url}")
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sandbox import ponto, slack
+
+    if args.side == "ponto":
+        app = ponto.create_standalone_app()
+        where = f"http://{args.host}:{args.port}{ponto.MOUNT}/api"
+    else:
+        settings = Settings.from_env()
+        stand_in = slack.SlackSandbox(
+            app_events_url=args.app_url.rstrip("/") + "/slack/events",
+            signing_secret=settings.slack_signing_secret or slack.DEFAULT_SIGNING_SECRET,
+        )
+        app = slack.create_standalone_app(stand_in)
+        where = f"http://{args.host}:{args.port}{slack.MOUNT}/"
+    print(f"{args.side} stand-in at {where}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="ponto-slack", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the web app, the bot and the worker")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the migrations to DATABASE_URL").set_defaults(run=_db_upgrade)
+    sandbox = commands.add_parser("sandbox", help="run one stand-in as its own process")
+    sandbox.add_argument("side", choices=["ponto", "slack"])
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, required=True)
+    sandbox.add_argument("--app-url", default="http://127.0.0.1:8000", help="(slack) where the app runs")
+    sandbox.set_defaults(run=_sandbox)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logs.configure()
+    logging.captureWarnings(True)
+    warnings.simplefilter("default")
+    try:
+        return int(args.run(args))
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""HTTP endpoints; each reads its resources from request.state."""

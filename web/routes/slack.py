@@ -1,0 +1,10 @@
+"""/slack/events, /slack/install, /slack/oauth_redirect: handed to bolt."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+
+async def slack_endpoint(request: Request) -> Response:
+    return await request.state.slack_handler.handle(request)

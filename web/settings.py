@@ -1,0 +1,176 @@
+"""Configuration from the environment (and a `.env` file); read by entry points only."""
+
+from __future__ import annotations
+
+import os
+import stat
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message says which variable to set and how."""
+
+
+DEFAULTS = {
+    "DATABASE_URL": "sqlite+aiosqlite:///./ponto-slack.db",
+    "PUBLIC_URL": "http://127.0.0.1:8000",
+    "SLACK_API_URL": "https://slack.com/api/",
+    "FINANCE_CHANNEL": "#finance",
+    "PONTO_API_URL": "https://api.ibanity.com/ponto-connect",
+    "PONTO_AUTH_URL": "https://authorization.myponto.com/oauth2/auth",
+    "PONTO_WEBHOOK_KEYS_URL": "https://api.ibanity.com/webhooks/keys",
+    "LOCALE": "en_BE",
+}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments skipped; one level of quotes removed."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    public_url: str
+    public_url_given: bool
+    finance_channel: str
+    slack_api_url: str
+    locale: str
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    ponto_client_id: str | None = None
+    ponto_client_secret: str | None = None
+    ponto_api_url: str = DEFAULTS["PONTO_API_URL"]
+    ponto_auth_url: str = DEFAULTS["PONTO_AUTH_URL"]
+    ponto_cert_file: str | None = None
+    ponto_key_file: str | None = None
+    ponto_key_passphrase: str | None = field(default=None, repr=False)
+    ponto_signature_key_file: str | None = None
+    ponto_signature_cert_id: str | None = None
+    ponto_application_id: str | None = None
+    ponto_webhook_keys_url: str = DEFAULTS["PONTO_WEBHOOK_KEYS_URL"]
+    token_encryption_key: str | None = field(default=None, repr=False)
+    api_token: str | None = field(default=None, repr=False)
+    admin_user_ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+        """Environment first, then the .env file, then the defaults; empty values count as unset."""
+        merged = {**(read_env_file(env_file) if env_file else {}), **(os.environ if environ is None else environ)}
+
+        def get(name: str) -> str | None:
+            value = merged.get(name, "").strip()
+            return value or DEFAULTS.get(name)
+
+        settings = cls(
+            database_url=get("DATABASE_URL") or "",
+            public_url=(get("PUBLIC_URL") or "").rstrip("/"),
+            public_url_given=bool(merged.get("PUBLIC_URL", "").strip()),
+            finance_channel=get("FINANCE_CHANNEL") or "#finance",
+            slack_api_url=get("SLACK_API_URL") or "",
+            locale=get("LOCALE") or "en_BE",
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_client_id=get("SLACK_CLIENT_ID"),
+            slack_client_secret=get("SLACK_CLIENT_SECRET"),
+            ponto_client_id=get("PONTO_CLIENT_ID"),
+            ponto_client_secret=get("PONTO_CLIENT_SECRET"),
+            ponto_api_url=(get("PONTO_API_URL") or "").rstrip("/"),
+            ponto_auth_url=get("PONTO_AUTH_URL") or "",
+            ponto_cert_file=get("PONTO_CERT_FILE"),
+            ponto_key_file=get("PONTO_KEY_FILE"),
+            ponto_key_passphrase=get("PONTO_KEY_PASSPHRASE"),
+            ponto_signature_key_file=get("PONTO_SIGNATURE_KEY_FILE"),
+            ponto_signature_cert_id=get("PONTO_SIGNATURE_CERT_ID"),
+            ponto_application_id=get("PONTO_APPLICATION_ID"),
+            ponto_webhook_keys_url=get("PONTO_WEBHOOK_KEYS_URL") or "",
+            token_encryption_key=get("TOKEN_ENCRYPTION_KEY"),
+            api_token=get("API_TOKEN"),
+            admin_user_ids=frozenset(u.strip() for u in (get("ADMIN_USER_IDS") or "").split(",") if u.strip()),
+        )
+        settings.validate()
+        return settings
+
+    @property
+    def slack_mode(self) -> str:
+        """'oauth' (multi-workspace install), 'single' (bot token) or 'sandbox' (the stand-in)."""
+        if self.slack_client_id and self.slack_client_secret:
+            return "oauth"
+        if self.slack_bot_token:
+            return "single"
+        return "sandbox"
+
+    @property
+    def ponto_is_real(self) -> bool:
+        return bool(self.ponto_client_id)
+
+    def validate(self) -> None:
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            raise ConfigError("Set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for the multi-workspace install.")
+        if self.slack_mode != "sandbox" and not self.slack_signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is required with a real Slack app: copy it from the app's "
+                "'Basic Information' page."
+            )
+        if self.ponto_client_id and not self.ponto_client_secret:
+            raise ConfigError("PONTO_CLIENT_SECRET is required with PONTO_CLIENT_ID.")
+        if bool(self.ponto_cert_file) != bool(self.ponto_key_file):
+            raise ConfigError("Set both PONTO_CERT_FILE and PONTO_KEY_FILE for the TLS client certificate.")
+        try:
+            make_url(self.database_url)
+        except Exception as exc:
+            raise ConfigError(f"DATABASE_URL is not a valid SQLAlchemy URL: {exc}") from exc
+
+    def sqlite_path(self) -> Path | None:
+        url = make_url(self.database_url)
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return None
+        return Path(url.database)
+
+
+def token_keys(settings: Settings) -> str:
+    """TOKEN_ENCRYPTION_KEY, or for SQLite a key generated once into a file beside the database."""
+    if settings.token_encryption_key:
+        return settings.token_encryption_key
+    database = settings.sqlite_path()
+    if database is None:
+        raise ConfigError(
+            "TOKEN_ENCRYPTION_KEY is required with this database. Generate one with: "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
+    key_file = database.with_name(database.name + ".key")
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    from cryptography.fernet import Fernet
+
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(Fernet.generate_key().decode("ascii") + "\n", encoding="ascii")
+    key_file.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    log.warning(
+        f"TOKEN_ENCRYPTION_KEY is not set: generated a key into {key_file}. Keep that file with the "
+        "database (tokens cannot be read without it), or set TOKEN_ENCRYPTION_KEY."
+    )
+    return key_file.read_text(encoding="ascii").strip()

@@ -1,0 +1,1 @@
+"""Background and connection jobs: activation, sync, matching, queueing. Never imports Slack or Starlette."""
