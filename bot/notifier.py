@@ -33,7 +33,7 @@ METADATA_EVENT = "ponto_slack_outbox"
 PERMANENT = frozenset({
     "channel_not_found", "is_archived", "invalid_auth", "not_authed", "account_inactive", "token_revoked",
     "token_expired", "missing_scope", "invalid_blocks", "msg_too_long", "no_text", "msg_blocks_too_long",
-    "restricted_action", "not_in_channel", "ekm_access_denied",
+    "restricted_action", "not_in_channel", "ekm_access_denied", "method_not_supported_for_channel_type",
 })  # fmt: skip
 MAX_PAGES = 50
 

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import OAuthState
 
+__all__ = ["OAuthState", "StateCheck", "StateProblem", "check", "consume", "create", "hash_state"]
+
 STATE_TTL = timedelta(minutes=10)
 
 

@@ -1,0 +1,83 @@
+"""Every message the bot builds passes Slack's own Block Kit validation and reads right."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot.blocks.connect import consent_link
+from bot.blocks.overview import accounts_overview, disconnected
+from bot.blocks.status import help_message, status_message
+from bot.formatting import iban, money
+from storage.models import BankAccount, PontoConnection
+from worker.connections import Status
+
+
+def assert_valid(blocks: list[dict]) -> None:
+    assert 0 < len(blocks) <= 50
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None, block
+        parsed.validate_json()
+
+
+def _account(n: int, currency: str = "EUR") -> dict:
+    return {"iban": "BE68539007547034", "name": f"Account {n}", "currency": currency,
+            "current_balance": 1234567, "available_balance": -5}  # fmt: skip
+
+
+def test_overview_lists_each_account_with_formatted_iban_and_balances() -> None:
+    text, blocks = accounts_overview(
+        {"organization_name": "Acme <BV>", "connected_by": "U1", "accounts": [_account(1), _account(2, "USD")]},
+        "en_BE",
+    )
+    assert_valid(blocks)
+    body = "\n".join(b.get("text", {}).get("text", "") for b in blocks)
+    assert "BE68 5390 0754 7034" in body
+    assert "12.345,67\xa0€" in body and "-0,05\xa0€" in body and "12.345,67\xa0US$" in body
+    assert "Acme &lt;BV&gt;" in body  # mrkdwn control characters escaped
+    assert text.startswith("Ponto connected: 2 accounts of Acme <BV>")
+
+
+def test_overview_of_many_accounts_stays_within_slack_limits() -> None:
+    text, blocks = accounts_overview({"organization_name": "Big", "accounts": [_account(n) for n in range(200)]}, "en_BE")
+    assert_valid(blocks)
+    assert sum(b["text"]["text"].count("Account ") for b in blocks if b["type"] == "section") == 200
+
+
+def test_consent_link_is_a_link_button() -> None:
+    text, blocks = consent_link("https://consent.example/?state=s", reconnect=True)
+    assert_valid(blocks)
+    assert blocks[0]["accessory"]["url"] == "https://consent.example/?state=s"
+    assert "replaces the connection" in text
+
+
+def test_status_help_and_disconnected_messages_validate() -> None:
+    connection = PontoConnection(
+        organization_id="org", organization_name="Acme", status="active", connected_by="U1",
+        connected_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )  # fmt: skip
+    account = BankAccount(name="Current", reference="BE68539007547034", currency="EUR", current_balance=100)
+    for _text, blocks in (
+        status_message(Status(connection, [account], {"pending": 2}, "#finance"), "en_BE"),
+        status_message(Status(None, [], {}, None), "en_BE"),
+        help_message("bogus"),
+        disconnected({"organization_name": "Acme", "by": "U1", "revoked": False}),
+    ):
+        assert_valid(blocks)
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "locale", "expected"),
+    [(123456, "EUR", "en_BE", "1.234,56\xa0€"), (-1, "EUR", "nl_BE", "€\xa0-0,01"), (1500, "JPY", "en_BE", "1.500\xa0JP¥"),
+     (None, "EUR", "en_BE", "n/a")],
+)  # fmt: skip
+def test_money_formatting_is_exact(minor: int | None, currency: str, locale: str, expected: str) -> None:
+    assert money(minor, currency, locale) == expected
+
+
+def test_iban_formatting_leaves_non_ibans_alone() -> None:
+    assert iban("BE68539007547034") == "BE68 5390 0754 7034"
+    assert iban("1234-5678") == "1234-5678"

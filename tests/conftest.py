@@ -1,0 +1,38 @@
+"""Shared fixtures: paths to the real reference fixtures, databases, a running server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.databases import postgres_url_or_skip
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+
+def load_fixture(relative: str) -> Any:
+    """A body from ../shared/fixtures, with numbers as Decimal as the client parses them."""
+    return json.loads((SHARED_FIXTURES / relative).read_text(encoding="utf-8"), parse_float=Decimal)
+
+
+def fixture_bytes(relative: str) -> bytes:
+    """A fixture exactly as published, for responses served byte for byte."""
+    return (SHARED_FIXTURES / relative).read_bytes()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database (skipped when none is reachable, except on CI)."""
+    async for url in postgres_url_or_skip():
+        yield url

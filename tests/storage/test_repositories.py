@@ -1,0 +1,122 @@
+"""States are single-use; the outbox leases each message to one deliverer; tokens are ciphertext."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from storage import TokenCipher, TokenDecryptionError, connections, oauth_states, outbox, workspaces
+from storage.models import PontoConnection
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+async def _workspace(sessions: async_sessionmaker, team: str = "T1") -> int:
+    async with sessions.begin() as session:
+        return (await workspaces.get_or_create(session, team, finance_channel="#finance")).id
+
+
+async def _state(sessions: async_sessionmaker, workspace_id: int) -> str:
+    async with sessions.begin() as session:
+        return await oauth_states.create(
+            session, workspace_id=workspace_id, user_id="U1", channel_id="C1", response_url=None,
+            code_verifier_enc="enc", now=NOW,
+        )  # fmt: skip
+
+
+async def test_a_state_is_consumed_once_even_by_racing_callers(sessions: async_sessionmaker) -> None:
+    state = await _state(sessions, await _workspace(sessions))
+    async with sessions() as session:
+        checked = await oauth_states.check(session, state, now=NOW)
+    assert checked.problem is None and checked.state is not None
+
+    async def consume() -> bool:
+        async with sessions.begin() as session:
+            return await oauth_states.consume(session, checked.state.id, now=NOW)
+
+    results = await asyncio.gather(*(consume() for _ in range(5)))
+    assert sorted(results) == [False, False, False, False, True]
+    async with sessions() as session:
+        assert (await oauth_states.check(session, state, now=NOW)).problem is oauth_states.StateProblem.USED
+
+
+async def test_state_expiry_and_unknown_states(sessions: async_sessionmaker) -> None:
+    state = await _state(sessions, await _workspace(sessions))
+    async with sessions() as session:
+        later = NOW + oauth_states.STATE_TTL + timedelta(seconds=1)
+        assert (await oauth_states.check(session, state, now=later)).problem is oauth_states.StateProblem.EXPIRED
+        assert (await oauth_states.check(session, "x" + state, now=NOW)).problem is oauth_states.StateProblem.UNKNOWN
+
+
+async def test_only_the_hash_of_a_state_is_stored(sessions: async_sessionmaker) -> None:
+    state = await _state(sessions, await _workspace(sessions))
+    async with sessions() as session:
+        stored = await session.scalar(select(oauth_states.OAuthState.state_hash))
+    assert stored == oauth_states.hash_state(state) and state not in stored
+
+
+async def test_outbox_leases_each_message_to_one_deliverer(sessions: async_sessionmaker) -> None:
+    workspace_id = await _workspace(sessions)
+    async with sessions.begin() as session:
+        for n in range(6):
+            await outbox.enqueue(session, workspace_id=workspace_id, channel="#finance", kind="k", payload={"n": n},
+                                 now=NOW)  # fmt: skip
+
+    async def claim() -> list[int]:
+        async with sessions.begin() as session:
+            return [m.id for m in await outbox.claim_due(session, now=NOW, limit=4)]
+
+    first, second = await asyncio.gather(claim(), claim())
+    assert first and not set(first) & set(second)  # a racer may get fewer rows, never the same ones
+    rest = await claim()
+    assert sorted(first + second + rest) == list(range(min(first), min(first) + 6))
+    async with sessions.begin() as session:
+        assert await outbox.claim_due(session, now=NOW) == []  # all leased
+        assert [m.id for m in await outbox.claim_due(session, now=NOW + outbox.LEASE + timedelta(seconds=1))]
+
+
+async def test_outbox_dedupe_key_queues_once(sessions: async_sessionmaker) -> None:
+    workspace_id = await _workspace(sessions)
+    async with sessions.begin() as session:
+        first = await outbox.enqueue(session, workspace_id=workspace_id, channel="#f", kind="k", payload={},
+                                     now=NOW, dedupe_key="alert:1")  # fmt: skip
+        again = await outbox.enqueue(session, workspace_id=workspace_id, channel="#f", kind="k", payload={},
+                                     now=NOW, dedupe_key="alert:1")  # fmt: skip
+    assert first is not None and again is None
+    async with sessions() as session:
+        assert await outbox.counts(session, workspace_id) == {"pending": 1}
+
+
+async def test_tokens_are_stored_encrypted(sessions: async_sessionmaker) -> None:
+    cipher = TokenCipher([TokenCipher.generate_key()])
+    workspace_id = await _workspace(sessions)
+    tokens = connections.Tokens("access-plain", "refresh-plain", NOW + timedelta(minutes=30), "ai")
+    async with sessions.begin() as session:
+        await connections.save_connection(
+            session, cipher, workspace_id=workspace_id, organization_id="org", organization_name="Org",
+            tokens=tokens, connected_by="U1", now=NOW,
+        )  # fmt: skip
+    async with sessions() as session:
+        row = await session.scalar(select(PontoConnection))
+    assert row is not None
+    assert "plain" not in (row.access_token_enc or "") and "plain" not in (row.refresh_token_enc or "")
+    assert connections.read_tokens(row, cipher) == tokens
+
+
+def test_cipher_key_rotation_reads_old_tokens_and_writes_with_the_new_key() -> None:
+    old, new = TokenCipher.generate_key(), TokenCipher.generate_key()
+    stored = TokenCipher([old]).encrypt("secret")
+    rotated_cipher = TokenCipher([new, old])
+    assert rotated_cipher.decrypt(stored) == "secret"
+    assert TokenCipher([new]).decrypt(rotated_cipher.rotate(stored)) == "secret"
+    with pytest.raises(TokenDecryptionError, match="TOKEN_ENCRYPTION_KEY"):
+        TokenCipher([new]).decrypt(stored)
+
+
+def test_cipher_refuses_a_malformed_key() -> None:
+    with pytest.raises(ValueError, match="Fernet keys"):
+        TokenCipher.from_setting("not-a-key")

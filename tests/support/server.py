@@ -1,0 +1,199 @@
+"""Runs the real `ponto-slack serve` as a process and talks to it over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from sandbox.slack_state import DEFAULT_BOT_TOKEN
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# Variables that would switch a side to the real service; a test server must never see them.
+REAL_SERVICE_VARIABLES = (
+    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PONTO_CLIENT_ID",
+    "PONTO_CLIENT_SECRET", "TOKEN_ENCRYPTION_KEY", "PUBLIC_URL", "DATABASE_URL", "API_TOKEN", "ADMIN_USER_IDS",
+)  # fmt: skip
+
+
+@dataclass
+class Server:
+    url: str
+    workdir: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.workdir / "app.db"
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    # -- Slack stand-in, as a person at the page would use it --------------------------------------
+
+    def slash(self, client: httpx.Client, text: str, user: str = "U0DEMO", channel: str = "C0FINANCE") -> None:
+        response = client.post(
+            f"{self.url}/sandbox/slack/command",
+            data={"text": text, "user": user, "channel": channel},
+            headers={"Accept": "application/json"},
+        )
+        response.raise_for_status()
+
+    def ephemerals(self, client: httpx.Client, user: str) -> list[dict[str, Any]]:
+        response = client.get(f"{self.url}/sandbox/slack/_control/ephemeral", params={"user": user})
+        return list(response.json()["ephemerals"])
+
+    def wait_ephemeral(self, client: httpx.Client, user: str, count: int, timeout: float = 10) -> dict[str, Any]:
+        """The user's `count`-th private message, once it has arrived."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            items = self.ephemerals(client, user)
+            if len(items) >= count:
+                return items[count - 1]
+            time.sleep(0.1)
+        raise AssertionError(f"no private message #{count} for {user}; log:\n{self.log()}")
+
+    def history(self, client: httpx.Client, channel: str = "C0FINANCE") -> list[dict[str, Any]]:
+        response = client.post(
+            f"{self.url}/sandbox/slack/api/conversations.history",
+            data={"channel": channel, "include_all_metadata": "true"},
+            headers={"Authorization": f"Bearer {DEFAULT_BOT_TOKEN}"},
+        )
+        body = response.json()
+        assert body["ok"], body
+        return list(body["messages"])
+
+    def wait_history(self, client: httpx.Client, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.history(client)
+            if len(messages) >= count:
+                return messages
+            time.sleep(0.2)
+        raise AssertionError(f"channel has fewer than {count} messages; log:\n{self.log()}")
+
+    # -- the database, read as a person with the file would ------------------------------------------
+
+    def rows(self, table: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db_path) as connection:
+            return connection.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        with sqlite3.connect(self.db_path) as connection:
+            connection.row_factory = sqlite3.Row
+            return [dict(row) for row in connection.execute(f"SELECT * FROM {table} ORDER BY id")]
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        tables = ("workspaces", "ponto_connections", "oauth_states", "bank_accounts", "outbox")
+        return {table: self.rows(table) for table in tables}
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        with sqlite3.connect(self.db_path) as connection:
+            connection.execute(sql, params)
+
+
+def start_server(workdir: Path, env: Mapping[str, str] | None = None, timeout: float = 40) -> Server:
+    port = free_port()
+    base_env = {k: v for k, v in os.environ.items() if k not in REAL_SERVICE_VARIABLES}
+    full_env = {
+        **base_env,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'app.db'}",
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    log_path = workdir / "server.log"
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
+        cwd=workdir,
+        env=full_env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    server = Server(f"http://127.0.0.1:{port}", workdir, process, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"server did not become healthy in {timeout}s:\n{server.log()}")
+
+
+class _FormParser(HTMLParser):
+    """Reads the first form of a page as a browser would submit it with its first button."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self.button: tuple[str, str] | None = None
+        self._in_form = False
+        self._done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if self._done:
+            return
+        if tag == "form":
+            self._in_form, self.action = True, values.get("action", "")
+        elif self._in_form and tag == "input" and values.get("type") == "hidden":
+            self.fields[values["name"]] = values.get("value", "")
+        elif self._in_form and tag == "button" and values.get("type", "submit") == "submit" and self.button is None:
+            if "name" in values:
+                self.button = (values["name"], values.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._in_form:
+            self._in_form, self._done = False, True
+
+
+def submit_first_form(client: httpx.Client, page_url: str) -> httpx.Response:
+    """GET a page and submit its first form with the first submit button, as served."""
+    page = client.get(page_url)
+    page.raise_for_status()
+    parser = _FormParser()
+    parser.feed(page.text)
+    form = dict(parser.fields)
+    if parser.button:
+        form[parser.button[0]] = parser.button[1]
+    action = parser.action or page_url.split("?", 1)[0]
+    if not action.startswith("http"):
+        action = str(httpx.URL(page_url).join(action))
+    return client.post(action, data=form)
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}

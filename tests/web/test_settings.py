@@ -1,0 +1,84 @@
+"""Configuration: defaults, the .env file, clear errors, the generated token key."""
+
+from __future__ import annotations
+
+import logging
+import stat
+from pathlib import Path
+
+import pytest
+
+from storage import TokenCipher
+from web.logs import redact
+from web.settings import ConfigError, Settings, read_env_file, token_keys
+
+
+def test_defaults_run_both_stand_ins(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, env_file=tmp_path / "missing.env")
+    assert settings.database_url == "sqlite+aiosqlite:///./ponto-slack.db"
+    assert settings.public_url == "http://127.0.0.1:8000" and not settings.public_url_given
+    assert settings.slack_mode == "sandbox" and not settings.ponto_is_real
+    assert settings.finance_channel == "#finance"
+
+
+def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text('# comment\nFINANCE_CHANNEL="#money"\nexport PUBLIC_URL=https://a.example/\nLOCALE=nl_BE\n')
+    settings = Settings.from_env({"LOCALE": "fr_BE"}, env_file=env)
+    assert (settings.finance_channel, settings.public_url, settings.locale) == ("#money", "https://a.example", "fr_BE")
+    assert settings.public_url_given
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is required"),
+        ({"SLACK_CLIENT_ID": "1"}, "Set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
+        ({"PONTO_CLIENT_ID": "c"}, "PONTO_CLIENT_SECRET is required"),
+        ({"PONTO_CERT_FILE": "/c.pem"}, "Set both PONTO_CERT_FILE and PONTO_KEY_FILE"),
+        ({"DATABASE_URL": "::not a url::"}, "DATABASE_URL is not a valid"),
+    ],
+)
+def test_incomplete_configuration_says_what_to_set(tmp_path: Path, environ: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(environ, env_file=tmp_path / "none")
+
+
+def test_a_malformed_env_file_names_the_line(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("GOOD=1\nthis line has no equals sign\n")
+    with pytest.raises(ConfigError, match=r"\.env:2: expected KEY=VALUE"):
+        read_env_file(env)
+
+
+def test_real_modes(tmp_path: Path) -> None:
+    single = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, env_file=None)
+    oauth = Settings.from_env({"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "2", "SLACK_SIGNING_SECRET": "s"},
+                              env_file=None)  # fmt: skip
+    assert (single.slack_mode, oauth.slack_mode) == ("single", "oauth")
+
+
+def test_token_key_is_generated_once_beside_sqlite_and_private(tmp_path: Path, caplog) -> None:
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/app.db"}, env_file=None)
+    with caplog.at_level(logging.WARNING):
+        first = token_keys(settings)
+    assert "TOKEN_ENCRYPTION_KEY is not set" in caplog.text
+    key_file = tmp_path / "app.db.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert token_keys(settings) == first
+    TokenCipher.from_setting(first)  # a usable Fernet key
+
+
+def test_postgres_requires_an_explicit_key() -> None:
+    settings = Settings.from_env({"DATABASE_URL": "postgresql+asyncpg://u@h/db"}, env_file=None)
+    with pytest.raises(ConfigError, match="TOKEN_ENCRYPTION_KEY is required"):
+        token_keys(settings)
+
+
+def test_log_redaction_hides_codes_states_and_tokens() -> None:
+    line = ('"GET /ponto/callback?code=abc123&state=xyz HTTP/1.1" Authorization: Bearer eyJhbGciOi.x.y '
+            "token xoxb-123-456-abc refresh_token=r1")  # fmt: skip
+    cleaned = redact(line)
+    for secret in ("abc123", "xyz", "eyJhbGciOi", "xoxb-123", "r1"):
+        assert secret not in cleaned
+    assert "code=[redacted]" in cleaned and "/ponto/callback" in cleaned
