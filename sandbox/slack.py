@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from . import slack_render
 from .html import mount_url, page
 from .slack_api import SlackApi
-from .slack_state import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, MOUNT, Workspace
+from .slack_state import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, MOUNT, Channel, Workspace
 
 
 class SlackSandbox:
@@ -99,14 +99,29 @@ def _reply_from(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {"text": str(body)}
 
 
-async def command(request: Request) -> Response:
-    """The slash-command box: sends a signed /ponto command to the app."""
-    sandbox = _sandbox(request)
-    form = await request.form()
+def _actor(sandbox: SlackSandbox, form: Any) -> tuple[str, Channel] | None:
+    """Who acts, and where; the page sends these with every form."""
     user = str(form.get("user") or "U0DEMO")
     channel = sandbox.workspace.find_channel(str(form.get("channel") or "C0FINANCE"))
     if channel is None or user not in sandbox.workspace.users:
+        return None
+    return user, channel
+
+
+def _answer(request: Request, reply: dict[str, Any], user: str, channel: Channel, **extra: Any) -> Response:
+    """JSON for tests and scripts, else back to the channel page as a browser expects."""
+    if _wants_json(request):
+        return JSONResponse({"reply": reply, **extra})
+    return RedirectResponse(f"{_base(request)}/?{urlencode({'user': user, 'channel': channel.id})}", 303)
+
+
+async def command(request: Request) -> Response:
+    """The slash-command box: sends a signed /ponto command to the app."""
+    sandbox = _sandbox(request)
+    actor = _actor(sandbox, form := await request.form())
+    if actor is None:
         return PlainTextResponse("unknown user or channel", status_code=400)
+    user, channel = actor
     text = str(form.get("text", "")).strip()
     response_url = sandbox.new_response_url(_base(request), user, channel.id)
     rid = response_url.rsplit("/", 1)[1]
@@ -119,19 +134,16 @@ async def command(request: Request) -> Response:
     })  # fmt: skip
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
     sandbox.show_reply(reply, user=user, channel=channel.id, rid=rid)
-    if _wants_json(request):
-        return JSONResponse({"reply": reply, "response_url": response_url})
-    return RedirectResponse(f"{_base(request)}/?{urlencode({'user': user, 'channel': channel.id})}", 303)
+    return _answer(request, reply, user, channel, response_url=response_url)
 
 
 async def action(request: Request) -> Response:
     """A button click on a message: sends a signed block_actions payload to the app."""
     sandbox = _sandbox(request)
-    form = await request.form()
-    user = str(form.get("user") or "U0DEMO")
-    channel = sandbox.workspace.find_channel(str(form.get("channel") or "C0FINANCE"))
-    if channel is None or user not in sandbox.workspace.users:
+    actor = _actor(sandbox, form := await request.form())
+    if actor is None:
         return PlainTextResponse("unknown user or channel", status_code=400)
+    user, channel = actor
     ts = str(form.get("ts", ""))
     message = sandbox.workspace.find_message(channel, ts)
     ephemeral = message is None
@@ -159,9 +171,7 @@ async def action(request: Request) -> Response:
     body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace("+", "%2B")
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
     sandbox.show_reply(reply, user=user, channel=channel.id, rid=response_url.rsplit("/", 1)[1])
-    if _wants_json(request):
-        return JSONResponse({"reply": reply})
-    return RedirectResponse(f"{_base(request)}/?{urlencode({'user': user, 'channel': channel.id})}", 303)
+    return _answer(request, reply, user, channel)
 
 
 async def response_url(request: Request) -> Response:

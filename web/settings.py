@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path

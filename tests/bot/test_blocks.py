@@ -42,7 +42,9 @@ def test_overview_lists_each_account_with_formatted_iban_and_balances() -> None:
 
 
 def test_overview_of_many_accounts_stays_within_slack_limits() -> None:
-    text, blocks = accounts_overview({"organization_name": "Big", "accounts": [_account(n) for n in range(200)]}, "en_BE")
+    text, blocks = accounts_overview(
+        {"organization_name": "Big", "accounts": [_account(n) for n in range(200)]}, "en_BE"
+    )
     assert_valid(blocks)
     assert sum(b["text"]["text"].count("Account ") for b in blocks if b["type"] == "section") == 200
 
@@ -71,9 +73,13 @@ def test_status_help_and_disconnected_messages_validate() -> None:
 
 @pytest.mark.parametrize(
     ("minor", "currency", "locale", "expected"),
-    [(123456, "EUR", "en_BE", "1.234,56\xa0€"), (-1, "EUR", "nl_BE", "€\xa0-0,01"), (1500, "JPY", "en_BE", "1.500\xa0JP¥"),
-     (None, "EUR", "en_BE", "n/a")],
-)  # fmt: skip
+    [
+        (123456, "EUR", "en_BE", "1.234,56\xa0€"),
+        (-1, "EUR", "nl_BE", "€\xa0-0,01"),
+        (1500, "JPY", "en_BE", "1.500\xa0JP¥"),
+        (None, "EUR", "en_BE", "n/a"),
+    ],
+)
 def test_money_formatting_is_exact(minor: int | None, currency: str, locale: str, expected: str) -> None:
     assert money(minor, currency, locale) == expected
 

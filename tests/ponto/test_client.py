@@ -83,7 +83,9 @@ async def test_paging_follows_next_links_verbatim(client: PontoClient) -> None:
     [(401, PontoAuthError), (404, PontoNotFound), (429, PontoRateLimited), (503, PontoServerError)],
 )
 @respx.mock
-async def test_error_statuses_map_to_exceptions_with_the_error_body(client: PontoClient, status: int, kind: type) -> None:
+async def test_error_statuses_map_to_exceptions_with_the_error_body(
+    client: PontoClient, status: int, kind: type
+) -> None:
     body = {"errors": [{"code": "someCode", "detail": "Some detail.", "meta": {"requestId": "req-9"}}]}
     respx.get(f"{API}/userinfo").respond(status, json=body, headers={"Retry-After": "7"})
     with pytest.raises(kind) as caught:
@@ -103,7 +105,13 @@ async def test_truncated_body_is_a_response_error(client: PontoClient) -> None:
 
 @pytest.mark.parametrize(
     ("amount", "currency", "minor"),
-    [("6386.04", "EUR", 638604), ("-0.01", "EUR", -1), ("1500", "JPY", 1500), ("1.234", "KWD", 1234), ("2.5", "EUR", 250)],
+    [
+        ("6386.04", "EUR", 638604),
+        ("-0.01", "EUR", -1),
+        ("1500", "JPY", 1500),
+        ("1.234", "KWD", 1234),
+        ("2.5", "EUR", 250),
+    ],
 )
 def test_minor_units_round_trip_exactly(amount: str, currency: str, minor: int) -> None:
     assert to_minor_units(Decimal(amount), currency) == minor

@@ -27,7 +27,9 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def test_code_challenge_matches_rfc7636_appendix_b() -> None:
-    assert code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_verifier_is_long_random_and_urlsafe() -> None:
@@ -65,7 +67,9 @@ async def oauth() -> PontoOAuth:
 
 @respx.mock
 async def test_exchange_code_uses_basic_auth_and_a_form_body(oauth: PontoOAuth) -> None:
-    route = respx.post(f"{API}/oauth2/token").respond(200, content=fixture_bytes("ponto-connect/create_access_token.json"))
+    route = respx.post(f"{API}/oauth2/token").respond(
+        200, content=fixture_bytes("ponto-connect/create_access_token.json")
+    )
     tokens = await oauth.exchange_code("the-code", redirect_uri="https://bot.example/cb", verifier="v" * 50)
     request = route.calls.last.request
     assert request.headers["authorization"] == "Basic " + base64.b64encode(b"client-1:s3cret").decode()
@@ -85,7 +89,9 @@ async def test_exchange_code_uses_basic_auth_and_a_form_body(oauth: PontoOAuth) 
 
 @respx.mock
 async def test_refresh_sends_the_refresh_grant(oauth: PontoOAuth) -> None:
-    route = respx.post(f"{API}/oauth2/token").respond(200, content=fixture_bytes("ponto-connect/create_access_token.json"))
+    route = respx.post(f"{API}/oauth2/token").respond(
+        200, content=fixture_bytes("ponto-connect/create_access_token.json")
+    )
     await oauth.refresh("old-refresh")
     assert parse_qs(route.calls.last.request.content.decode()) == {
         "grant_type": ["refresh_token"],

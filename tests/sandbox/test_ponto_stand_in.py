@@ -48,7 +48,7 @@ def _attribute_names(obj: dict) -> set[str]:
 
 async def test_account_bodies_carry_the_real_attribute_names(http: httpx.AsyncClient) -> None:
     tokens = await _tokens(http)
-    body = (await http.get(f"{BASE}/api/accounts", headers={"Authorization": f"Bearer {tokens['access_token']}"}))
+    body = await http.get(f"{BASE}/api/accounts", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     ours = body.json()["data"][0]
     real = load_fixture("ponto-connect/accounts.json")["data"][0]
     assert _attribute_names(real) <= _attribute_names(ours)
@@ -60,7 +60,7 @@ async def test_account_bodies_carry_the_real_attribute_names(http: httpx.AsyncCl
 async def test_token_and_userinfo_bodies_match_the_real_ones(http: httpx.AsyncClient) -> None:
     tokens = await _tokens(http)
     assert set(load_fixture("ponto-connect/create_access_token.json")) == set(tokens)
-    info = (await http.get(f"{BASE}/api/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}))
+    info = await http.get(f"{BASE}/api/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     real = set(load_fixture("ponto-connect/userinfo.json")) - {"representativeOrganizationId",
                                                                "representativeOrganizationName"}  # fmt: skip
     assert real <= set(info.json())
@@ -68,9 +68,12 @@ async def test_token_and_userinfo_bodies_match_the_real_ones(http: httpx.AsyncCl
 
 async def test_amounts_are_exact_json_numbers_the_client_reads(http: httpx.AsyncClient) -> None:
     tokens = await _tokens(http)
-    assert b'"currentBalance": 12840.55' in (
-        await http.get(f"{BASE}/api/accounts", headers={"Authorization": f"Bearer {tokens['access_token']}"})
-    ).content
+    assert (
+        b'"currentBalance": 12840.55'
+        in (
+            await http.get(f"{BASE}/api/accounts", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        ).content
+    )
     client = PontoClient(http, api_url=f"{BASE}/api", access_token=tokens["access_token"])
     accounts = await client.list_accounts()
     assert [a.current_balance for a in accounts][0] == to_minor_units("12840.55", "EUR")
