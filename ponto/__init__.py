@@ -1,6 +1,9 @@
-"""Ponto Connect client: OAuth with PKCE, resources, paging and errors (httpx + stdlib only)."""
+"""Ponto Connect client: OAuth with PKCE, tokens, resources, paging, retries, signatures, webhooks.
 
-from .client import PontoClient
+Imports httpx, the standard library, and cryptography / PyJWT for the signature work only.
+"""
+
+from .client import SYNC_SUBTYPES, PontoClient, SynchronizationTimeout
 from .errors import (
     PontoAPIError,
     PontoAuthError,
@@ -13,7 +16,7 @@ from .errors import (
     PontoTransportError,
     ReconnectRequired,
 )
-from .models import Account, TokenSet, UserInfo
+from .models import Account, NewPayment, Payment, Synchronization, TokenSet, Transaction, UserInfo
 from .money import from_minor_units, to_minor_units
 from .oauth import (
     DEFAULT_SCOPE,
@@ -23,11 +26,17 @@ from .oauth import (
     code_challenge,
     make_code_verifier,
 )
+from .signing import RequestSigner
+from .tokens import MemoryTokenStore, StaticToken, TokenManager, TokenSource, TokenStore
+from .transport import RetryPolicy
 
 __all__ = [
-    "DEFAULT_SCOPE",
     "Account",
+    "DEFAULT_SCOPE",
+    "MemoryTokenStore",
+    "NewPayment",
     "OAuthClientConfig",
+    "Payment",
     "PontoAPIError",
     "PontoAuthError",
     "PontoClient",
@@ -40,7 +49,17 @@ __all__ = [
     "PontoServerError",
     "PontoTransportError",
     "ReconnectRequired",
+    "RequestSigner",
+    "RetryPolicy",
+    "SYNC_SUBTYPES",
+    "StaticToken",
+    "Synchronization",
+    "SynchronizationTimeout",
+    "TokenManager",
     "TokenSet",
+    "TokenSource",
+    "TokenStore",
+    "Transaction",
     "UserInfo",
     "authorize_url",
     "code_challenge",

@@ -2,64 +2,168 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
 
-from .errors import PontoError, PontoResponseError, PontoTransportError
-from .http import raise_for_response, read_json
-from .models import Account, UserInfo
+from .errors import PontoError, PontoResponseError
+from .models import Account, NewPayment, Payment, Synchronization, Transaction, UserInfo
+from .signing import RequestSigner
+from .tokens import StaticToken, TokenSource
+from .transport import DEFAULT_RETRY, PontoTransport, RetryPolicy
 
-ACCEPT = "application/vnd.api+json;version=2"
-MAX_PAGES = 10_000  # a bound on every paging loop, far above any real organization
+MAX_PAGES = 100_000  # a bound on every paging loop, far above any real account
+SYNC_SUBTYPES = ("accountDetails", "accountTransactions", "accountTransactionsWithUnsettled")
+
+
+class SynchronizationTimeout(PontoError):
+    """A synchronization did not finish in the time allowed."""
 
 
 class PontoClient:
-    """Calls made with one organization's access token."""
+    """Calls made for one organization."""
 
-    def __init__(self, http: httpx.AsyncClient, *, api_url: str, access_token: str) -> None:
-        self._http = http
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_url: str,
+        access_token: str | None = None,
+        tokens: TokenSource | None = None,
+        signer: RequestSigner | None = None,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if tokens is None:
+            if access_token is None:
+                raise ValueError("give access_token or tokens")
+            tokens = StaticToken(access_token)
         self._api_url = api_url.rstrip("/")
-        self._access_token = access_token
+        self._transport = PontoTransport(http, tokens, signer=signer, retry=retry, sleep=sleep)
+
+    # -- organization and accounts ------------------------------------------------------------------
 
     async def userinfo(self) -> UserInfo:
-        return UserInfo.from_json(await self._get_json(f"{self._api_url}/userinfo"))
+        return UserInfo.from_json(await self._transport.request("GET", f"{self._api_url}/userinfo"))
 
     async def iter_accounts(self, *, page_limit: int = 100) -> AsyncIterator[Account]:
-        async for obj in self._iter_collection(f"{self._api_url}/accounts", page_limit=page_limit):
+        async for obj in self._collection(f"{self._api_url}/accounts", page_limit=page_limit):
             yield Account.from_jsonapi(obj)
 
     async def list_accounts(self) -> list[Account]:
         return [account async for account in self.iter_accounts()]
 
-    async def _iter_collection(self, url: str, *, page_limit: int) -> AsyncIterator[Mapping[str, Any]]:
-        """Yield resource objects page by page, following `links.next` verbatim."""
+    async def get_account(self, account_id: str) -> Account:
+        body = await self._transport.request("GET", f"{self._api_url}/accounts/{account_id}")
+        return Account.from_jsonapi(body["data"])
+
+    # -- transactions ---------------------------------------------------------------------------------
+
+    async def iter_transactions(self, account_id: str, *, page_limit: int = 100) -> AsyncIterator[Transaction]:
+        """Booked transactions, newest first (the order Ponto lists them in)."""
+        url = f"{self._api_url}/accounts/{account_id}/transactions"
+        async for obj in self._collection(url, page_limit=page_limit):
+            yield Transaction.from_jsonapi(obj)
+
+    async def iter_pending_transactions(self, account_id: str, *, page_limit: int = 100) -> AsyncIterator[Transaction]:
+        url = f"{self._api_url}/accounts/{account_id}/pending-transactions"
+        async for obj in self._collection(url, page_limit=page_limit):
+            yield Transaction.from_jsonapi(obj)
+
+    async def iter_new_transactions(
+        self, account_id: str, known_ids: set[str] | frozenset[str], *, page_limit: int = 100
+    ) -> AsyncIterator[Transaction]:
+        """Newest first until a transaction we already have; with none known, everything."""
+        async for transaction in self.iter_transactions(account_id, page_limit=page_limit):
+            if transaction.id in known_ids:
+                return
+            yield transaction
+
+    # -- synchronizations ---------------------------------------------------------------------------
+
+    async def create_synchronization(
+        self, account_id: str, subtype: str, *, customer_ip: str = "127.0.0.1"
+    ) -> Synchronization:
+        if subtype not in SYNC_SUBTYPES:
+            raise ValueError(f"subtype must be one of {SYNC_SUBTYPES}")
+        attributes = {"resourceType": "account", "resourceId": account_id, "subtype": subtype,
+                      "customerIpAddress": customer_ip}  # fmt: skip
+        body = await self._transport.request(
+            "POST", f"{self._api_url}/synchronizations",
+            body={"data": {"type": "synchronization", "attributes": attributes}},
+        )  # fmt: skip
+        return Synchronization.from_jsonapi(body["data"])
+
+    async def get_synchronization(self, synchronization_id: str) -> Synchronization:
+        body = await self._transport.request("GET", f"{self._api_url}/synchronizations/{synchronization_id}")
+        return Synchronization.from_jsonapi(body["data"])
+
+    async def wait_synchronization(
+        self, synchronization_id: str, *, max_wait: float = 60.0, interval: float = 1.0
+    ) -> Synchronization:
+        """Poll until `success` or `error`; a sync that takes longer raises SynchronizationTimeout."""
+        deadline = time.monotonic() + max_wait
+        while True:
+            sync = await self.get_synchronization(synchronization_id)
+            if sync.done:
+                return sync
+            if time.monotonic() + interval > deadline:
+                raise SynchronizationTimeout(f"synchronization {synchronization_id} still {sync.status}")
+            await asyncio.sleep(interval)
+
+    async def iter_updated_transactions(self, synchronization_id: str) -> AsyncIterator[Transaction]:
+        url = f"{self._api_url}/synchronizations/{synchronization_id}/updated-transactions"
+        async for obj in self._collection(url, page_limit=100):
+            yield Transaction.from_jsonapi(obj)
+
+    async def iter_updated_pending_transactions(self, synchronization_id: str) -> AsyncIterator[Transaction]:
+        url = f"{self._api_url}/synchronizations/{synchronization_id}/updated-pending-transactions"
+        async for obj in self._collection(url, page_limit=100):
+            yield Transaction.from_jsonapi(obj)
+
+    # -- reauthorization and payments -----------------------------------------------------------------
+
+    async def create_reauthorization_request(self, account_id: str, redirect_uri: str) -> str:
+        """The link where the person renews the bank authorization."""
+        body = await self._transport.request(
+            "POST", f"{self._api_url}/accounts/{account_id}/reauthorization-requests",
+            body={"data": {"type": "reauthorizationRequest", "attributes": {"redirectUri": redirect_uri}}},
+        )  # fmt: skip
+        link = ((body.get("data") or {}).get("links") or {}).get("redirect")
+        if not link:
+            raise PontoResponseError("the reauthorization request has no redirect link")
+        return str(link)
+
+    async def create_payment(self, account_id: str, payment: NewPayment) -> Payment:
+        body = await self._transport.request(
+            "POST", f"{self._api_url}/accounts/{account_id}/payments",
+            body={"data": {"type": "payment", "attributes": payment.as_attributes()}},
+        )  # fmt: skip
+        return Payment.from_jsonapi(body["data"])
+
+    async def get_payment(self, account_id: str, payment_id: str) -> Payment:
+        body = await self._transport.request("GET", f"{self._api_url}/accounts/{account_id}/payments/{payment_id}")
+        return Payment.from_jsonapi(body["data"])
+
+    # -- paging ---------------------------------------------------------------------------------------
+
+    async def _collection(self, url: str, *, page_limit: int) -> AsyncIterator[Mapping[str, Any]]:
+        """Yield resource objects page by page, following `links.next` verbatim; one page in memory."""
         next_url: str | None = url
         params: dict[str, Any] | None = {"page[limit]": page_limit}
         for _ in range(MAX_PAGES):
             if next_url is None:
                 return
-            body = await self._get_json(next_url, params=params)
+            body = await self._transport.request("GET", next_url, params=params)
             params = None  # the next link carries its own query
-            data = body.get("data")
+            data = body.get("data") if isinstance(body, dict) else None
             if not isinstance(data, list):
-                raise PontoResponseError(f"{url} returned no data list")
+                raise PontoResponseError(f"{httpx.URL(url).path} returned no data list")
             for obj in data:
                 yield obj
-            links = body.get("links") or {}
-            following = links.get("next")
+            following = (body.get("links") or {}).get("next")
             next_url = following if following and following != next_url and data else None
         raise PontoError(f"{url}: more than {MAX_PAGES} pages; stopped")
-
-    async def _get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
-        try:
-            response = await self._http.get(
-                url,
-                params=params,
-                headers={"Authorization": f"Bearer {self._access_token}", "Accept": ACCEPT},
-            )
-        except httpx.TransportError as exc:
-            raise PontoTransportError(f"GET {httpx.URL(url).path} failed: {exc!r}") from exc
-        raise_for_response(response)
-        return read_json(response)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,26 @@ from .errors import (
 def loads(data: bytes | str) -> Any:
     """Parse Ponto JSON with numbers as Decimal, so amounts never pass through float."""
     return json.loads(data, parse_float=Decimal)
+
+
+_NUMBER = re.compile(r'"@@decimal(\d+)@@"')
+
+
+def dumps(value: Any) -> bytes:
+    """JSON in which each Decimal is written as a number with exactly its own digits."""
+    numbers: list[str] = []
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, Decimal):
+            numbers.append(format(item, "f"))
+            return f"@@decimal{len(numbers) - 1}@@"
+        if isinstance(item, dict):
+            return {key: walk(val) for key, val in item.items()}
+        if isinstance(item, list | tuple):
+            return [walk(val) for val in item]
+        return item
+
+    return _NUMBER.sub(lambda match: numbers[int(match[1])], json.dumps(walk(value))).encode("utf-8")
 
 
 def read_json(response: httpx.Response) -> Any:

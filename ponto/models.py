@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .money import to_minor_units
+from .money import from_minor_units, to_minor_units
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -24,13 +24,30 @@ def parse_datetime(value: Any) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+def parse_date(value: Any) -> date | None:
+    """A booking date: Ponto sends midnight UTC timestamps ('2022-09-23T00:00:00.000Z') or plain dates."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    moment = parse_datetime(text)
+    return moment.date() if moment else None
+
+
 def _minor(attributes: Mapping[str, Any], name: str, currency: str) -> int | None:
+    """An amount as integer minor units; Ponto sends JSON numbers, and strings in a few bodies."""
     value = attributes.get(name)
-    if value is None:
+    if value is None or value == "":
         return None
     if isinstance(value, float):  # a body parsed without parse_float=Decimal
         raise TypeError(f"{name} was parsed as float; parse Ponto JSON with parse_float=Decimal")
-    return to_minor_units(Decimal(value), currency)
+    return to_minor_units(Decimal(str(value)), currency)
+
+
+def _related_id(obj: Mapping[str, Any], name: str) -> str | None:
+    data = ((obj.get("relationships") or {}).get(name) or {}).get("data") or {}
+    return str(data["id"]) if data.get("id") else None
 
 
 @dataclass(frozen=True)
@@ -120,3 +137,190 @@ class Account:
             deprecated=bool(attributes.get("deprecated", False)),
             raw=obj,
         )
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A booked `transaction` or a provisional `pendingTransaction` (different ids, kept apart)."""
+
+    id: str
+    pending: bool
+    account_id: str | None
+    amount: int
+    currency: str
+    value_date: date | None
+    execution_date: date | None
+    counterpart_name: str | None
+    counterpart_reference: str | None
+    remittance_information: str | None
+    remittance_information_type: str | None
+    description: str | None
+    end_to_end_id: str | None
+    bank_transaction_code: str | None
+    fee: int | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_jsonapi(cls, obj: Mapping[str, Any]) -> Transaction:
+        attributes = obj.get("attributes") or {}
+        currency = str(attributes.get("currency") or "EUR")
+        amount = _minor(attributes, "amount", currency)
+        if amount is None:
+            raise ValueError(f"transaction {obj.get('id')} has no amount")
+        return cls(
+            id=str(obj["id"]),
+            pending=obj.get("type") == "pendingTransaction",
+            account_id=_related_id(obj, "account"),
+            amount=amount,
+            currency=currency,
+            value_date=parse_date(attributes.get("valueDate")),
+            execution_date=parse_date(attributes.get("executionDate")),
+            counterpart_name=attributes.get("counterpartName"),
+            counterpart_reference=attributes.get("counterpartReference"),
+            remittance_information=attributes.get("remittanceInformation"),
+            remittance_information_type=attributes.get("remittanceInformationType"),
+            description=attributes.get("description"),
+            end_to_end_id=attributes.get("endToEndId"),
+            bank_transaction_code=attributes.get("bankTransactionCode"),
+            fee=_minor(attributes, "fee", currency),
+            created_at=parse_datetime(attributes.get("createdAt")),
+            updated_at=parse_datetime(attributes.get("updatedAt")),
+            raw=obj,
+        )
+
+
+SYNC_DONE = frozenset({"success", "error"})
+
+
+@dataclass(frozen=True)
+class Synchronization:
+    """`pending` -> `running` -> `success` | `error`; `errors` are JSON:API error items."""
+
+    id: str
+    status: str
+    subtype: str
+    resource_id: str | None
+    errors: list[Mapping[str, Any]]
+    created_at: datetime | None
+    updated_at: datetime | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status in SYNC_DONE
+
+    @property
+    def error_codes(self) -> list[str]:
+        return [str(e.get("code")) for e in self.errors if e.get("code")]
+
+    @classmethod
+    def from_jsonapi(cls, obj: Mapping[str, Any]) -> Synchronization:
+        attributes = obj.get("attributes") or {}
+        return cls(
+            id=str(obj["id"]),
+            status=str(attributes.get("status") or ""),
+            subtype=str(attributes.get("subtype") or ""),
+            resource_id=attributes.get("resourceId"),
+            errors=list(attributes.get("errors") or []),
+            created_at=parse_datetime(attributes.get("createdAt")),
+            updated_at=parse_datetime(attributes.get("updatedAt")),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment initiation; the person signs it at `redirect` (absent once signed)."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    creditor_name: str | None
+    creditor_iban: str | None
+    remittance_information: str | None
+    end_to_end_id: str | None
+    redirect: str | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_jsonapi(cls, obj: Mapping[str, Any]) -> Payment:
+        attributes = obj.get("attributes") or {}
+        currency = str(attributes.get("currency") or "EUR")
+        return cls(
+            id=str(obj["id"]),
+            status=str(attributes.get("status") or ""),
+            amount=_minor(attributes, "amount", currency) or 0,
+            currency=currency,
+            creditor_name=attributes.get("creditorName"),
+            creditor_iban=attributes.get("creditorAccountReference"),
+            remittance_information=attributes.get("remittanceInformation"),
+            end_to_end_id=attributes.get("endToEndId"),
+            redirect=(obj.get("links") or {}).get("redirect"),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True)
+class NewPayment:
+    """What to pay; amounts in minor units. Ponto's limits: name 60 and remittance 140 characters."""
+
+    amount: int
+    currency: str
+    creditor_name: str
+    creditor_iban: str
+    remittance_information: str | None = None
+    remittance_information_type: str = "unstructured"
+    end_to_end_id: str | None = None
+    requested_execution_date: date | None = None
+    redirect_uri: str | None = None
+
+    def as_attributes(self) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            "amount": from_minor_units(self.amount, self.currency),
+            "currency": self.currency,
+            "creditorName": self.creditor_name,
+            "creditorAccountReference": self.creditor_iban,
+            "creditorAccountReferenceType": "IBAN",
+        }
+        if self.remittance_information:
+            attributes["remittanceInformation"] = self.remittance_information
+            attributes["remittanceInformationType"] = self.remittance_information_type
+        if self.end_to_end_id:
+            attributes["endToEndId"] = self.end_to_end_id
+        if self.requested_execution_date:
+            attributes["requestedExecutionDate"] = self.requested_execution_date.isoformat()
+        if self.redirect_uri:
+            attributes["redirectUri"] = self.redirect_uri
+        return attributes
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Any other JSON:API resource (financial institutions, bulk payments, usage ...), kept whole."""
+
+    id: str
+    type: str
+    attributes: Mapping[str, Any]
+    links: Mapping[str, Any]
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_jsonapi(cls, obj: Mapping[str, Any]) -> Resource:
+        return cls(str(obj["id"]), str(obj["type"]), obj.get("attributes") or {}, obj.get("links") or {}, obj)
+
+
+PARSERS: dict[str, Any] = {
+    "account": Account.from_jsonapi,
+    "transaction": Transaction.from_jsonapi,
+    "pendingTransaction": Transaction.from_jsonapi,
+    "synchronization": Synchronization.from_jsonapi,
+    "payment": Payment.from_jsonapi,
+}
+
+
+def parse_resource(obj: Mapping[str, Any]) -> Any:
+    """The typed value for a resource object, or a generic Resource for the other types."""
+    return PARSERS.get(str(obj.get("type")), Resource.from_jsonapi)(obj)

@@ -17,6 +17,7 @@ from ponto import (
     PontoRateLimited,
     PontoResponseError,
     PontoServerError,
+    RetryPolicy,
     from_minor_units,
     to_minor_units,
 )
@@ -28,7 +29,8 @@ API = "https://api.ibanity.com/ponto-connect"
 
 @pytest.fixture
 def client() -> PontoClient:
-    return PontoClient(httpx.AsyncClient(), api_url=API, access_token="token-1")
+    """No retries here: tests/ponto/test_transport.py covers them."""
+    return PontoClient(httpx.AsyncClient(), api_url=API, access_token="token-1", retry=RetryPolicy(attempts=1))
 
 
 @respx.mock
