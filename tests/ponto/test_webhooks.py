@@ -95,8 +95,9 @@ def test_every_event_type_parses() -> None:
     )  # fmt: skip
     assert parse_event((HOOKS / "synchronizationSucceededWithoutChange.json").read_bytes()).organization_id
     for event_type in EVENT_TYPES:
-        body = {"data": {"id": "e1", "type": event_type, "attributes": {"createdAt": "2026-11-25T10:00:00Z",
-                "count": 3}, "relationships": {"organization": {"data": {"id": "o1", "type": "organization"}}}}}  # fmt: skip
+        organization = {"organization": {"data": {"id": "o1", "type": "organization"}}}
+        attributes = {"createdAt": "2026-11-25T10:00:00Z", "count": 3}
+        body = {"data": {"id": "e1", "type": event_type, "attributes": attributes, "relationships": organization}}
         parsed = parse_event(json.dumps(body).encode())
         assert parsed.type == event_type and parsed.count == 3 and parsed.organization_id == "o1"
     assert not parse_event(json.dumps({"data": {"id": "x", "type": "pontoConnect.newThing"}}).encode()).known
