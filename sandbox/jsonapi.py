@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -48,17 +48,37 @@ def error_response(status_code: int, code: str, detail: str, **meta: Any) -> Res
     return json_response(body, status_code)
 
 
-def page_of(items: Sequence[dict[str, Any]], *, url: str, limit: int, after: str | None) -> dict[str, Any]:
-    """Cursor paging as Ponto does it: `page[limit]`, `page[after]`, absolute `links.next`."""
-    start = 0
+def page_of(
+    items: Sequence[Any],
+    *,
+    url: str,
+    limit: int,
+    after: str | None,
+    before: str | None = None,
+    key: Callable[[Any], str] = lambda item: item["id"],
+    render: Callable[[Any], dict[str, Any]] = lambda item: item,
+) -> dict[str, Any]:
+    """Cursor paging as Ponto does it: `page[limit]`, `page[after]` / `page[before]`, absolute links.
+
+    Only the page's own items are rendered, so a long list costs little per page.
+    """
+    ids = [key(item) for item in items] if after is not None or before is not None else []
+    start, end = 0, min(limit, len(items))
     if after is not None:
-        ids = [item["id"] for item in items]
         start = ids.index(after) + 1 if after in ids else len(items)
-    chunk = list(items[start : start + limit])
+        end = min(start + limit, len(items))
+    elif before is not None:
+        end = ids.index(before) if before in ids else 0
+        start = max(0, end - limit)
+    chunk = [render(item) for item in items[start:end]]
     links = {"first": f"{url}?{urlencode({'page[limit]': limit})}"}
-    if start + limit < len(items) and chunk:
+    if end < len(items) and chunk:
         links["next"] = f"{url}?{urlencode({'page[after]': chunk[-1]['id'], 'page[limit]': limit})}"
+    if start > 0 and chunk:
+        links["prev"] = f"{url}?{urlencode({'page[before]': chunk[0]['id'], 'page[limit]': limit})}"
     paging: dict[str, Any] = {"limit": limit}
     if after is not None:
         paging["after"] = after
+    if before is not None:
+        paging["before"] = before
     return {"data": chunk, "links": links, "meta": {"paging": paging}}

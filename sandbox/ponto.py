@@ -1,7 +1,8 @@
-"""The Ponto Connect stand-in: consent page, OAuth token endpoint and the account API.
+"""The Ponto Connect stand-in: consent page, OAuth, the resource API, signing pages, webhooks, control.
 
 Mounted at /sandbox/ponto: the API under /api (same paths and shapes as
-https://api.ibanity.com/ponto-connect), the consent page at /oauth2/auth.
+https://api.ibanity.com/ponto-connect), the consent page at /oauth2/auth, the webhook keys at
+/webhooks/keys and the control API (add transactions, inject faults) at /_control.
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ import base64
 import binascii
 import hashlib
 import hmac
-import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
@@ -22,101 +21,32 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from .html import mount_url, page
-from .jsonapi import error_response, json_response, page_of
-from .ponto_data import SandboxOrganization, account_resource, demo_organization
+from . import ponto_api, ponto_control
+from .html import page
+from .ponto_state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PontoSandbox
 
-DEFAULT_CLIENT_ID = "sandbox-client"
-DEFAULT_CLIENT_SECRET = "sandbox-secret"
+__all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "MOUNT", "PontoSandbox", "create_app",
+           "create_standalone_app"]  # fmt: skip
 MOUNT = "/sandbox/ponto"
 
 
-@dataclass
-class _Code:
-    client_id: str
-    redirect_uri: str
-    challenge: str
-    scope: str
-    expires_at: datetime
-    used: bool = False
-
-
-@dataclass
-class _Grant:
-    """An issued access token, or a refresh token that can be spent once."""
-
-    organization_id: str
-    scope: str
-    expires_at: datetime | None
-
-
-class PontoSandbox:
-    """In-memory state of the stand-in; tokens expire and refresh tokens rotate like Ponto's."""
-
-    def __init__(
-        self,
-        *,
-        client_id: str = DEFAULT_CLIENT_ID,
-        client_secret: str = DEFAULT_CLIENT_SECRET,
-        access_token_ttl: int = 1799,
-    ) -> None:
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.access_token_ttl = access_token_ttl
-        self.organization: SandboxOrganization = demo_organization(datetime.now(UTC))
-        self.codes: dict[str, _Code] = {}
-        self.access_tokens: dict[str, _Grant] = {}
-        self.refresh_tokens: dict[str, _Grant] = {}
-        self.revoked: list[str] = []
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    # -- consent ---------------------------------------------------------------------------------
-
-    def issue_code(self, client_id: str, redirect_uri: str, challenge: str, scope: str) -> str:
-        code = secrets.token_urlsafe(24)
-        self.codes[code] = _Code(client_id, redirect_uri, challenge, scope, self.now() + timedelta(minutes=5))
-        return code
-
-    def issue_tokens(self, scope: str) -> dict[str, Any]:
-        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        expires = self.now() + timedelta(seconds=self.access_token_ttl)
-        self.access_tokens[access] = _Grant(self.organization.id, scope, expires)
-        body: dict[str, Any] = {
-            "access_token": access,
-            "expires_in": self.access_token_ttl,
-            "scope": scope,
-            "token_type": "bearer",
-        }
-        if "offline_access" in scope.split():
-            self.refresh_tokens[refresh] = _Grant(self.organization.id, scope, None)
-            body["refresh_token"] = refresh
-        return body
-
-    def grant_for(self, request: Request) -> _Grant | None:
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("bearer "):
-            return None
-        grant = self.access_tokens.get(header[7:].strip())
-        if grant is None or (grant.expires_at is not None and grant.expires_at <= self.now()):
-            return None
-        return grant
+def _sandbox(request: Request) -> PontoSandbox:
+    return request.app.state.sandbox
 
 
 def _oauth_error(error: str, description: str, status_code: int = 400) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status_code)
 
 
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
+def _client_ok(request: Request, sandbox: PontoSandbox) -> bool:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("basic "):
-        return None
+        return False
     try:
         user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        return None
-    return user, password
+        return False
+    return hmac.compare_digest(user, sandbox.client_id) and hmac.compare_digest(password, sandbox.client_secret)
 
 
 def _s256(verifier: str) -> str:
@@ -141,59 +71,59 @@ _CONSENT_FIELDS = ("client_id", "redirect_uri", "response_type", "scope", "state
                    "code_challenge_method")  # fmt: skip
 
 
+def _hidden(values: dict[str, str]) -> str:
+    return "".join(f"<input type='hidden' name='{k}' value='{escape(v, quote=True)}'>" for k, v in values.items())
+
+
+def _decision_buttons(approve: str = "Approve", deny: str = "Deny") -> str:
+    return (f"<p><button class='primary' type='submit' name='decision' value='approve'>{approve}</button> "
+            f"<button type='submit' name='decision' value='deny'>{deny}</button></p>")  # fmt: skip
+
+
 async def consent_page(request: Request) -> Response:
-    sandbox: PontoSandbox = request.app.state.sandbox
+    sandbox = _sandbox(request)
     problem = _consent_problem(sandbox, request.query_params)
     if problem:
         body = f"<main><h1>Ponto sandbox: bad authorization request</h1><p>{escape(problem)}</p></main>"
         return HTMLResponse(page("Bad request", body), status_code=400)
-    hidden = "".join(
-        f"<input type='hidden' name='{name}' value='{escape(request.query_params.get(name, ''), quote=True)}'>"
-        for name in _CONSENT_FIELDS
-    )
+    hidden = _hidden({name: request.query_params.get(name, "") for name in _CONSENT_FIELDS})
     rows = "".join(
         f"<tr><td>{escape(a.description)}</td><td>{escape(a.reference)}</td><td>{a.currency}</td></tr>"
         for a in sandbox.organization.accounts
     )
-    scope = escape(request.query_params.get("scope", ""))
     body = (
         "<main><h1>Ponto (sandbox): share your accounts</h1>"
         f"<p>An application asks access to <b>{escape(sandbox.organization.name)}</b> with scope "
-        f"<code>{scope}</code>. These accounts will be shared:</p>"
+        f"<code>{escape(request.query_params.get('scope', ''))}</code>. These accounts will be shared:</p>"
         f"<table><tr><th>Account</th><th>IBAN</th><th>Currency</th></tr>{rows}</table>"
-        f"<form method='post'>{hidden}<p>"
-        "<button class='primary' type='submit' name='decision' value='approve'>Approve</button> "
-        "<button type='submit' name='decision' value='deny'>Deny</button></p></form>"
+        f"<form method='post'>{hidden}{_decision_buttons()}</form>"
         "<p class='muted'>This is the local stand-in for Ponto; no bank is contacted.</p></main>"
     )
     return HTMLResponse(page("Ponto sandbox consent", body))
 
 
+def _redirect(uri: str, query: dict[str, str]) -> RedirectResponse:
+    return RedirectResponse(f"{uri}{'&' if '?' in uri else '?'}{urlencode(query)}", status_code=303)
+
+
 async def consent_submit(request: Request) -> Response:
-    sandbox: PontoSandbox = request.app.state.sandbox
+    sandbox = _sandbox(request)
     form = await request.form()
     problem = _consent_problem(sandbox, form)
     if problem:
         return HTMLResponse(page("Bad request", f"<main><p>{escape(problem)}</p></main>"), status_code=400)
     redirect_uri, state = str(form["redirect_uri"]), str(form["state"])
     if form.get("decision", "approve") != "approve":
-        query = {"error": "access_denied", "error_description": "The user denied access.", "state": state}
-    else:
-        code = sandbox.issue_code(
-            str(form["client_id"]), redirect_uri, str(form["code_challenge"]), str(form.get("scope") or "")
-        )
-        query = {"code": code, "state": state}
-    separator = "&" if "?" in redirect_uri else "?"
-    return RedirectResponse(f"{redirect_uri}{separator}{urlencode(query)}", status_code=303)
+        return _redirect(redirect_uri, {"error": "access_denied", "error_description": "The user denied access.",
+                                        "state": state})  # fmt: skip
+    code = sandbox.issue_code(str(form["client_id"]), redirect_uri, str(form["code_challenge"]),
+                              str(form.get("scope") or ""))  # fmt: skip
+    return _redirect(redirect_uri, {"code": code, "state": state})
 
 
 async def token(request: Request) -> Response:
-    sandbox: PontoSandbox = request.app.state.sandbox
-    credentials = _basic_credentials(request)
-    if credentials is None or not (
-        hmac.compare_digest(credentials[0], sandbox.client_id)
-        and hmac.compare_digest(credentials[1], sandbox.client_secret)
-    ):
+    sandbox = _sandbox(request)
+    if not _client_ok(request, sandbox):
         return _oauth_error("invalid_client", "Client authentication failed.", 401)
     form = await request.form()
     grant_type = form.get("grant_type")
@@ -216,96 +146,117 @@ async def token(request: Request) -> Response:
 
 
 async def revoke(request: Request) -> Response:
-    sandbox: PontoSandbox = request.app.state.sandbox
-    credentials = _basic_credentials(request)
-    if credentials != (sandbox.client_id, sandbox.client_secret):
+    sandbox = _sandbox(request)
+    if not _client_ok(request, sandbox):
         return _oauth_error("invalid_client", "Client authentication failed.", 401)
     value = str((await request.form()).get("token", ""))
     if sandbox.refresh_tokens.pop(value, None) is not None or sandbox.access_tokens.pop(value, None) is not None:
         sandbox.revoked.append(value)
-        # Revoking the refresh token ends the integration's access tokens too.
-        sandbox.access_tokens.clear()
+        sandbox.access_tokens.clear()  # revoking the refresh token ends the integration's access tokens too
     return JSONResponse({})
 
 
-def _unauthorized() -> Response:
-    return error_response(401, "invalidAccessToken", "Your access token is invalid.")
-
-
-def _api_base(request: Request) -> str:
-    return mount_url(request)
-
-
 async def userinfo(request: Request) -> Response:
-    sandbox: PontoSandbox = request.app.state.sandbox
-    grant = sandbox.grant_for(request)
+    sandbox = _sandbox(request)
+    grant = sandbox.grant_for(request.headers.get("authorization", ""))
     if grant is None:
-        return _unauthorized()
-    body: dict[str, Any] = {
-        "sub": sandbox.organization.id,
-        "paymentsActivated": True,
-        "paymentsActivationRequested": True,
-        "onboardingComplete": True,
-    }
+        return ponto_api.error_response(401, "invalidAccessToken", "Your access token is invalid.")
+    body: dict[str, Any] = {"sub": sandbox.organization.id, "paymentsActivated": True,
+                            "paymentsActivationRequested": True, "onboardingComplete": True}  # fmt: skip
     if "name" in grant.scope.split():
         body["name"] = sandbox.organization.name
     return JSONResponse(body)
 
 
-def _page_limit(request: Request) -> int | Response:
-    raw = request.query_params.get("page[limit]", request.query_params.get("limit", "10"))
-    try:
-        limit = int(raw)
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= 100:
-        return error_response(400, "invalidParameter", "page[limit] must be between 1 and 100.",
-                              parameter="page[limit]")  # fmt: skip
-    return limit
+async def payment_page(request: Request) -> Response:
+    """Where the person signs a payment (sandbox: any approval signs it)."""
+    sandbox = _sandbox(request)
+    payment = sandbox.payments.get(request.path_params["payment_id"])
+    if payment is None:
+        return HTMLResponse(page("Unknown payment", "<main><p>No such payment.</p></main>"), status_code=404)
+    attributes = payment["resource"]["attributes"]
+    if request.method == "POST":
+        decision = (await request.form()).get("decision")
+        attributes["status"] = "accepted" if decision == "approve" else "rejected"
+        if decision == "approve":
+            sandbox.add_transactions(payment["account_id"], given=[{
+                "amount": -abs(attributes["amount"]), "counterpartName": attributes["creditorName"],
+                "counterpartReference": attributes["creditorAccountReference"],
+                "remittanceInformation": attributes.get("remittanceInformation"),
+                "remittanceInformationType": attributes.get("remittanceInformationType", "unstructured"),
+                "endToEndId": attributes.get("endToEndId"), "description": "SEPA payment",
+            }])  # fmt: skip
+        redirect = attributes.get("redirectUri")
+        if redirect:
+            return _redirect(str(redirect), {"payment": payment["resource"]["id"], "status": attributes["status"]})
+        return HTMLResponse(page("Payment", f"<main><h1>Payment {escape(attributes['status'])}</h1></main>"))
+    body = (
+        f"<main><h1>Sign a payment (Ponto sandbox)</h1><p>Pay <b>{escape(str(attributes['amount']))} "
+        f"{escape(attributes['currency'])}</b> to {escape(attributes['creditorName'])} "
+        f"({escape(attributes['creditorAccountReference'])}).</p>"
+        f"<form method='post'>{_decision_buttons('Sign', 'Reject')}</form></main>"
+    )
+    return HTMLResponse(page("Sign payment", body))
 
 
-async def list_accounts(request: Request) -> Response:
-    sandbox: PontoSandbox = request.app.state.sandbox
-    if sandbox.grant_for(request) is None:
-        return _unauthorized()
-    limit = _page_limit(request)
-    if isinstance(limit, Response):
-        return limit
-    base = _api_base(request)
-    items = [account_resource(account, base) for account in sandbox.organization.accounts]
-    after = request.query_params.get("page[after]", request.query_params.get("after"))
-    return json_response(page_of(items, url=f"{base}/accounts", limit=limit, after=after))
+async def reauthorize_page(request: Request) -> Response:
+    sandbox = _sandbox(request)
+    pending = sandbox.reauthorizations.get(request.path_params["request_id"])
+    if pending is None:
+        return HTMLResponse(page("Unknown request", "<main><p>No such request.</p></main>"), status_code=404)
+    account = sandbox.account(pending["account_id"])
+    if request.method == "POST":
+        if (await request.form()).get("decision") == "approve":
+            account.authorized_at = sandbox.now().replace(microsecond=0)
+            account.authorization_expires_at = account.authorized_at + timedelta(days=180)
+            sandbox.webhooks.send("pontoConnect.account.reauthorized",
+                                  {"account": account.id, "organization": sandbox.organization.id})  # fmt: skip
+        return RedirectResponse(pending["redirect_uri"], status_code=303)
+    form = f"<form method='post'>{_decision_buttons('Renew', 'Cancel')}</form>"
+    body = (
+        f"<main><h1>Renew bank access (Ponto sandbox)</h1>"
+        f"<p>{escape(account.description)} {escape(account.reference)}</p>{form}</main>"
+    )
+    return HTMLResponse(page("Reauthorize", body))
 
 
-async def get_account(request: Request) -> Response:
-    sandbox: PontoSandbox = request.app.state.sandbox
-    if sandbox.grant_for(request) is None:
-        return _unauthorized()
-    for account in sandbox.organization.accounts:
-        if account.id == request.path_params["account_id"]:
-            return json_response({"data": account_resource(account, _api_base(request))})
-    return error_response(404, "resourceNotFound", "The requested resource was not found.", resource="account")
+API_ROUTES = [
+    Route("/oauth2/token", token, methods=["POST"]),
+    Route("/oauth2/revoke", revoke, methods=["POST"]),
+    Route("/userinfo", userinfo, methods=["GET"]),
+    Route("/accounts", ponto_api.list_accounts, methods=["GET"]),
+    Route("/accounts/{account_id}", ponto_api.get_account, methods=["GET"]),
+    Route("/accounts/{account_id}/transactions", ponto_api.list_transactions, methods=["GET"]),
+    Route("/accounts/{account_id}/transactions/{transaction_id}", ponto_api.get_transaction, methods=["GET"]),
+    Route("/accounts/{account_id}/pending-transactions", ponto_api.list_transactions, methods=["GET"]),
+    Route("/accounts/{account_id}/pending-transactions/{transaction_id}", ponto_api.get_transaction),
+    Route("/accounts/{account_id}/reauthorization-requests", ponto_api.create_reauthorization, methods=["POST"]),
+    Route("/accounts/{account_id}/payments", ponto_api.create_payment, methods=["POST"]),
+    Route("/accounts/{account_id}/payments/{payment_id}", ponto_api.get_payment, methods=["GET"]),
+    Route("/synchronizations", ponto_api.create_synchronization, methods=["POST"]),
+    Route("/synchronizations/{sync_id}", ponto_api.get_synchronization, methods=["GET"]),
+    Route("/synchronizations/{sync_id}/updated-transactions", ponto_api.updated_transactions, methods=["GET"]),
+    Route("/synchronizations/{sync_id}/updated-pending-transactions", ponto_api.updated_transactions),
+]
 
 
 def create_app(sandbox: PontoSandbox | None = None) -> Starlette:
     """The stand-in as an ASGI app, to be mounted at /sandbox/ponto."""
+    state = sandbox or PontoSandbox()
+    api = Starlette(routes=API_ROUTES)
+    api.state.sandbox = state
     app = Starlette(
         routes=[
             Route("/oauth2/auth", consent_page, methods=["GET"]),
             Route("/oauth2/auth", consent_submit, methods=["POST"]),
-            Mount(
-                "/api",
-                routes=[
-                    Route("/oauth2/token", token, methods=["POST"]),
-                    Route("/oauth2/revoke", revoke, methods=["POST"]),
-                    Route("/userinfo", userinfo, methods=["GET"]),
-                    Route("/accounts", list_accounts, methods=["GET"]),
-                    Route("/accounts/{account_id}", get_account, methods=["GET"]),
-                ],
-            ),
+            Route("/sign/payment/{payment_id}", payment_page, methods=["GET", "POST"]),
+            Route("/reauthorize/{request_id}", reauthorize_page, methods=["GET", "POST"]),
+            Route("/webhooks/keys", ponto_api.webhook_keys, methods=["GET"]),
+            Mount("/api", app=ponto_control.Faults(api, state)),
+            Mount("/_control", routes=ponto_control.ROUTES),
         ]
     )
-    app.state.sandbox = sandbox or PontoSandbox()
+    app.state.sandbox = state
     return app
 
 

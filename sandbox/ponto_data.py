@@ -148,3 +148,86 @@ def account_resource(account: SandboxAccount, api_base: str) -> dict[str, Any]:
         },
         "links": {"self": f"{api_base}/accounts/{account.id}"},
     }
+
+
+COUNTERPARTIES = (
+    ("Brouwerij Het Anker NV", "BE", "068", "2493871"),
+    ("Atelier Lumière SRL", "BE", "310", "1805446"),
+    ("Koffiebranderij De Pauw BV", "BE", "001", "4427865"),
+    ("Imprimerie Dumont SA", "BE", "363", "0072918"),
+    ("Studio Vandamme", "BE", "735", "0133604"),
+    ("Proximus SA", "BE", "000", "0000404"),
+    ("Engie Electrabel", "BE", "096", "5551282"),
+    ("Bureau Peeters & Co", "BE", "143", "0909145"),
+)
+
+
+def ogm(number: int) -> str:
+    """A Belgian structured communication +++ddd/dddd/ddddd+++ with its mod-97 check digits."""
+    base = number % 10**10
+    check = base % 97 or 97
+    digits = f"{base:010d}{check:02d}"
+    return f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
+
+
+def transaction_attributes(
+    rng: Any, *, currency: str, when: datetime, created: datetime, sequence: int
+) -> dict[str, Any]:
+    """One plausible bank line with every attribute the real API carries."""
+    name, country, bank, account = COUNTERPARTIES[rng.randrange(len(COUNTERPARTIES))]
+    incoming = rng.random() < 0.55
+    cents = rng.randrange(500, 250_000) if incoming else -rng.randrange(200, 120_000)
+    structured = incoming and rng.random() < 0.4
+    remittance = ogm(rng.randrange(10**9, 10**10)) if structured else f"Invoice INV-2026-{rng.randrange(1, 999):03d}"
+    day = iso(when.replace(hour=0, minute=0, second=0, microsecond=0))
+    return {
+        "valueDate": day,
+        "executionDate": day,
+        "amount": Decimal(cents).scaleb(-2),
+        "currency": currency,
+        "counterpartName": name,
+        "counterpartReference": iban(country, belgian_bban(bank, account)),
+        "remittanceInformation": remittance,
+        "remittanceInformationType": "structured" if structured else "unstructured",
+        "description": "SEPA credit transfer" if incoming else "SEPA payment",
+        "bankTransactionCode": "PMNT-RCDT-ESCT" if incoming else "PMNT-ICDT-ESCT",
+        "proprietaryBankTransactionCode": f"{rng.randrange(10000, 99999)}",
+        "endToEndId": f"E2E{sequence:012d}",
+        "purposeCode": None,
+        "mandateId": None,
+        "creditorId": None,
+        "additionalInformation": None,
+        "cardReference": None,
+        "cardReferenceType": None,
+        "fee": None,
+        "internalReference": stable_id("internal-tx", sequence),
+        "digest": stable_id("digest", sequence).replace("-", ""),
+        "createdAt": iso(created),
+        "updatedAt": iso(created),
+    }
+
+
+TRANSACTION_ATTRIBUTES = (
+    "valueDate", "executionDate", "amount", "currency", "counterpartName", "counterpartReference",
+    "remittanceInformation", "remittanceInformationType", "description", "bankTransactionCode",
+    "proprietaryBankTransactionCode", "endToEndId", "purposeCode", "mandateId", "creditorId", "additionalInformation",
+    "cardReference", "cardReferenceType", "fee", "internalReference", "digest",
+)  # fmt: skip
+
+
+def transaction_resource(
+    kind: str, tx_id: str, account_id: str, attributes: dict[str, Any], api: str
+) -> dict[str, Any]:
+    collection = "transactions" if kind == "transaction" else "pending-transactions"
+    return {
+        "type": kind,
+        "id": tx_id,
+        "attributes": attributes,
+        "relationships": {
+            "account": {
+                "links": {"related": f"{api}/accounts/{account_id}"},
+                "data": {"type": "account", "id": account_id},
+            }
+        },
+        "links": {"self": f"{api}/accounts/{account_id}/{collection}/{tx_id}"},
+    }

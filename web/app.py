@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from bot.app import BOT_SCOPES, create_bolt_app, web_client
 from bot.notifier import Notifier
 from bot.services import Services, utcnow
 from ponto import OAuthClientConfig, PontoClient, PontoOAuth
+from ponto.tls import client_context
 from sandbox import ponto as ponto_sandbox, slack as slack_sandbox
 from sandbox.slack_state import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
 from storage import TokenCipher, create_engine, make_sessionmaker
@@ -69,12 +69,8 @@ class Wiring:
 
 def ponto_http_client(settings: Settings) -> httpx.AsyncClient:
     """The client for Ponto calls; presents the TLS client certificate when one is configured."""
-    verify: ssl.SSLContext | bool = True
-    if settings.ponto_cert_file and settings.ponto_key_file:
-        context = ssl.create_default_context()
-        context.load_cert_chain(settings.ponto_cert_file, settings.ponto_key_file, settings.ponto_key_passphrase)
-        verify = context
-    return httpx.AsyncClient(timeout=PONTO_TIMEOUT, verify=verify)
+    context = client_context(settings.ponto_cert_file, settings.ponto_key_file, settings.ponto_key_passphrase)
+    return httpx.AsyncClient(timeout=PONTO_TIMEOUT, verify=context)
 
 
 def slack_return_url(settings: Settings):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import ssl
 import sys
 import warnings
 from collections.abc import Sequence
@@ -74,9 +75,20 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     from sandbox import ponto, slack
 
+    tls: dict[str, object] = {}
+    if args.tls_cert:
+        tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
+        if args.tls_client_ca:  # mutual TLS, as Ponto Connect requires
+            tls |= {"ssl_ca_certs": args.tls_client_ca, "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    scheme = "https" if tls else "http"
     if args.side == "ponto":
-        app = ponto.create_standalone_app()
-        where = f"http://{args.host}:{args.port}{ponto.MOUNT}/api"
+        settings = Settings.from_env()
+        sandbox = ponto.PontoSandbox(
+            webhook_url=args.app_url.rstrip("/") + "/ponto/webhooks" if args.webhooks else None,
+            webhook_audience=settings.ponto_application_id or "sandbox-application",
+        )
+        app = ponto.create_standalone_app(sandbox)
+        where = f"{scheme}://{args.host}:{args.port}{ponto.MOUNT}/api"
     else:
         settings = Settings.from_env()
         stand_in = slack.SlackSandbox(
@@ -84,9 +96,9 @@ def _sandbox(args: argparse.Namespace) -> int:
             signing_secret=settings.slack_signing_secret or slack.DEFAULT_SIGNING_SECRET,
         )
         app = slack.create_standalone_app(stand_in)
-        where = f"http://{args.host}:{args.port}{slack.MOUNT}/"
+        where = f"{scheme}://{args.host}:{args.port}{slack.MOUNT}/"
     print(f"{args.side} stand-in at {where}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, **tls)  # type: ignore[arg-type]
     return 0
 
 
@@ -104,7 +116,11 @@ def parser() -> argparse.ArgumentParser:
     sandbox.add_argument("side", choices=["ponto", "slack"])
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, required=True)
-    sandbox.add_argument("--app-url", default="http://127.0.0.1:8000", help="(slack) where the app runs")
+    sandbox.add_argument("--app-url", default="http://127.0.0.1:8000", help="where the app runs")
+    sandbox.add_argument("--webhooks", action="store_true", help="(ponto) send webhooks to APP_URL/ponto/webhooks")
+    sandbox.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    sandbox.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    sandbox.add_argument("--tls-client-ca", help="require client certificates signed by this CA (mutual TLS)")
     sandbox.set_defaults(run=_sandbox)
     return root
 

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each prints the figures it measured and the machine it ran on."""

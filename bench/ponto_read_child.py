@@ -1,0 +1,40 @@
+"""Child process: read N transactions through the client and report time and peak RSS as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+
+import httpx
+
+from ponto import PontoClient
+
+
+async def read(api_url: str, token: str, account_id: str, limit: int) -> int:
+    count = 0
+    async with httpx.AsyncClient(timeout=30) as http:
+        client = PontoClient(http, api_url=api_url, access_token=token)
+        if limit == 0:
+            await client.userinfo()  # baseline: everything imported, one call made
+            return 0
+        async for _transaction in client.iter_transactions(account_id, page_limit=100):
+            count += 1
+            if count >= limit:
+                break
+    return count
+
+
+def main() -> None:
+    api_url, token, account_id, limit = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    started = time.perf_counter()
+    count = asyncio.run(read(api_url, token, account_id, limit))
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    json.dump({"count": count, "seconds": seconds, "peak_rss_kib": peak_kib}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

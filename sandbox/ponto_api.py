@@ -1,0 +1,243 @@
+"""The Ponto Connect resource API of the stand-in: accounts, transactions, syncs, payments."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .html import mount_url
+from .jsonapi import error_response, json_response, page_of
+from .ponto_data import account_resource, iso, transaction_resource
+from .ponto_state import BankLine, PontoSandbox, Sync
+
+
+def _sandbox(request: Request) -> PontoSandbox:
+    return request.app.state.sandbox
+
+
+def api_base(request: Request) -> str:
+    return mount_url(request)
+
+
+def _authorized(request: Request) -> Response | None:
+    if _sandbox(request).grant_for(request.headers.get("authorization", "")) is None:
+        return error_response(401, "invalidAccessToken", "Your access token is invalid.")
+    return None
+
+
+def _limit(request: Request) -> int | Response:
+    raw = request.query_params.get("page[limit]", request.query_params.get("limit", "10"))
+    limit = int(raw) if raw.isdigit() else 0
+    if not 1 <= limit <= 100:
+        return error_response(
+            400, "invalidParameter", "page[limit] must be between 1 and 100.", parameter="page[limit]"
+        )
+    return limit
+
+
+def _paged(request: Request, items: list[Any], url: str, **how: Any) -> Response:
+    limit = _limit(request)
+    if isinstance(limit, Response):
+        return limit
+    after = request.query_params.get("page[after]", request.query_params.get("after"))
+    before = request.query_params.get("page[before]", request.query_params.get("before"))
+    return json_response(page_of(items, url=url, limit=limit, after=after, before=before, **how))
+
+
+def _not_found(resource: str) -> Response:
+    return error_response(404, "resourceNotFound", "The requested resource was not found.", resource=resource)
+
+
+async def list_accounts(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    base = api_base(request)
+    items = [account_resource(a, base) for a in _sandbox(request).organization.accounts]
+    return _paged(request, items, f"{base}/accounts")
+
+
+async def get_account(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    account = _sandbox(request).account(request.path_params["account_id"])
+    if account is None:
+        return _not_found("account")
+    return json_response({"data": account_resource(account, api_base(request))})
+
+
+def _lines(request: Request, lines: list[BankLine], url: str, *, pending: bool) -> Response:
+    """A page of bank lines; only the page's lines are rendered."""
+    kind = "pendingTransaction" if pending else "transaction"
+    base = api_base(request)
+
+    def render(line: BankLine) -> dict[str, Any]:
+        return transaction_resource(kind, line.id, line.account_id, line.attributes, base)
+
+    return _paged(request, lines, url, key=lambda line: line.id, render=render)
+
+
+async def list_transactions(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    account_id = request.path_params["account_id"]
+    if _sandbox(request).account(account_id) is None:
+        return _not_found("account")
+    pending = request.url.path.endswith("pending-transactions")
+    segment = "pending-transactions" if pending else "transactions"
+    url = f"{api_base(request)}/accounts/{account_id}/{segment}"
+    return _lines(request, _sandbox(request).listed(account_id, pending=pending), url, pending=pending)
+
+
+async def get_transaction(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    line = _sandbox(request).line(request.path_params["transaction_id"])
+    if line is None or line.account_id != request.path_params["account_id"]:
+        return _not_found("transaction")
+    kind = "pendingTransaction" if line.pending else "transaction"
+    return json_response({"data": transaction_resource(kind, line.id, line.account_id, line.attributes,
+                                                       api_base(request))})  # fmt: skip
+
+
+def _sync_resource(sync: Sync, sandbox: PontoSandbox, base: str) -> dict[str, Any]:
+    status = sync.status(sandbox.now())
+    resource: dict[str, Any] = {
+        "type": "synchronization",
+        "id": sync.id,
+        "attributes": {
+            "resourceType": "account", "resourceId": sync.account_id, "subtype": sync.subtype, "status": status,
+            "errors": sync.errors if status == "error" else [], "customerOnline": False,
+            "createdAt": iso(sync.created_at), "updatedAt": iso(sandbox.now()),
+        },
+        "links": {"self": f"{base}/synchronizations/{sync.id}"},
+    }  # fmt: skip
+    if status in ("success", "error"):
+        resource["relationships"] = {
+            "updatedTransactions": {"links": {"related": f"{base}/synchronizations/{sync.id}/updated-transactions",
+                                              "meta": {"type": "transaction"}}},
+            "updatedPendingTransactions": {"links": {
+                "related": f"{base}/synchronizations/{sync.id}/updated-pending-transactions",
+                "meta": {"type": "pendingTransaction"}}},
+        }  # fmt: skip
+    return resource
+
+
+async def create_synchronization(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    sandbox = _sandbox(request)
+    try:
+        attributes = (await request.json())["data"]["attributes"]
+    except (ValueError, KeyError, TypeError):
+        return error_response(400, "invalidRequest", "The body must be a JSON:API synchronization.")
+    problems = []
+    if attributes.get("resourceType") != "account":
+        problems.append(("resourceType", "must be 'account'"))
+    if attributes.get("subtype") not in ("accountDetails", "accountTransactions", "accountTransactionsWithUnsettled"):
+        problems.append(("subtype", "is not a known synchronization subtype"))
+    if not attributes.get("customerIpAddress"):
+        problems.append(("customerIpAddress", "is required"))
+    if sandbox.account(str(attributes.get("resourceId"))) is None:
+        problems.append(("resourceId", "is not an account of this integration"))
+    if problems:
+        name, detail = problems[0]
+        return error_response(400, "invalidAttribute", f"{name} {detail}.", attribute=name)
+    sync = sandbox.create_sync(str(attributes["resourceId"]), str(attributes["subtype"]))
+    return json_response({"data": _sync_resource(sync, sandbox, api_base(request))}, status_code=201)
+
+
+async def get_synchronization(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    sandbox = _sandbox(request)
+    sync = sandbox.syncs.get(request.path_params["sync_id"])
+    if sync is None:
+        return _not_found("synchronization")
+    return json_response({"data": _sync_resource(sync, sandbox, api_base(request))})
+
+
+async def updated_transactions(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    sandbox = _sandbox(request)
+    sync = sandbox.syncs.get(request.path_params["sync_id"])
+    if sync is None:
+        return _not_found("synchronization")
+    pending = request.url.path.endswith("updated-pending-transactions")
+    ids = sync.updated_pending if pending else sync.updated
+    if sync.status(sandbox.now()) not in ("success", "error"):
+        ids = []
+    lines = [line for line in (sandbox.line(i) for i in reversed(ids)) if line is not None]
+    segment = "updated-pending-transactions" if pending else "updated-transactions"
+    return _lines(request, lines, f"{api_base(request)}/synchronizations/{sync.id}/{segment}", pending=pending)
+
+
+async def create_reauthorization(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    sandbox = _sandbox(request)
+    account_id = request.path_params["account_id"]
+    if sandbox.account(account_id) is None:
+        return _not_found("account")
+    try:
+        redirect_uri = (await request.json())["data"]["attributes"]["redirectUri"]
+    except (ValueError, KeyError, TypeError):
+        return error_response(400, "invalidAttribute", "redirectUri is required.", attribute="redirectUri")
+    request_id = str(uuid.uuid4())
+    sandbox.reauthorizations[request_id] = {"account_id": account_id, "redirect_uri": redirect_uri}
+    link = f"{mount_url(request).removesuffix('/api')}/reauthorize/{request_id}"
+    body = {"data": {"type": "reauthorizationRequest", "id": request_id, "attributes": {"sandbox": True},
+                     "links": {"redirect": link}}}  # fmt: skip
+    return json_response(body, status_code=201)
+
+
+PAYMENT_FIELDS = ("amount", "currency", "creditorName", "creditorAccountReference", "creditorAccountReferenceType")
+
+
+async def create_payment(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    sandbox = _sandbox(request)
+    account_id = request.path_params["account_id"]
+    if sandbox.account(account_id) is None:
+        return _not_found("account")
+    try:
+        attributes = json.loads(await request.body(), parse_float=Decimal)["data"]["attributes"]
+    except (ValueError, KeyError, TypeError):
+        return error_response(400, "invalidRequest", "The body must be a JSON:API payment.")
+    missing = [name for name in PAYMENT_FIELDS if attributes.get(name) in (None, "")]
+    if missing:
+        return error_response(400, "invalidAttribute", f"{missing[0]} is required.", attribute=missing[0])
+    if len(str(attributes["creditorName"])) > 60 or len(str(attributes.get("remittanceInformation") or "")) > 140:
+        return error_response(400, "invalidAttribute", "creditorName is limited to 60 and remittanceInformation "
+                              "to 140 characters.", attribute="creditorName")  # fmt: skip
+    idempotency = request.headers.get("ibanity-idempotency-key")
+    for payment in sandbox.payments.values():  # a retried POST returns the first payment
+        if idempotency and payment["idempotency_key"] == idempotency:
+            return json_response({"data": payment["resource"]}, status_code=201)
+    payment_id = str(uuid.uuid4())
+    link = f"{mount_url(request).removesuffix('/api')}/sign/payment/{payment_id}"
+    resource = {"type": "payment", "id": payment_id, "attributes": {**attributes, "status": "unsigned"},
+                "links": {"redirect": link}}  # fmt: skip
+    sandbox.payments[payment_id] = {"account_id": account_id, "resource": resource, "idempotency_key": idempotency}
+    return json_response({"data": resource}, status_code=201)
+
+
+async def get_payment(request: Request) -> Response:
+    if denied := _authorized(request):
+        return denied
+    payment = _sandbox(request).payments.get(request.path_params["payment_id"])
+    if payment is None or payment["account_id"] != request.path_params["account_id"]:
+        return _not_found("payment")
+    resource = {k: v for k, v in payment["resource"].items() if k != "links" or payment["resource"]["attributes"][
+        "status"] == "unsigned"}  # fmt: skip
+    return json_response({"data": resource})
+
+
+async def webhook_keys(request: Request) -> Response:
+    return json_response(_sandbox(request).webhooks.jwks())

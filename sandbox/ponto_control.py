@@ -1,0 +1,152 @@
+"""The stand-in's control API (add transactions, inject faults, expire tokens) and the fault injector."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .jsonapi import error_response
+from .ponto_state import Fault, PontoSandbox
+
+
+class Faults:
+    """ASGI middleware in front of the API: delays, error statuses and truncated bodies on demand."""
+
+    def __init__(self, app: ASGIApp, sandbox: PontoSandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        fault = next((f for f in self.sandbox.faults if f.matches(scope["method"], scope["path"])), None)
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        fault.count -= 1
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status is not None:
+            response = error_response(fault.status, "injectedFault", f"Injected fault {fault.status}.")
+            if fault.retry_after is not None:
+                response.headers["Retry-After"] = str(int(fault.retry_after))
+            await response(scope, receive, send)
+            return
+        if fault.truncate:
+            await self.app(scope, receive, _truncating(send))
+            return
+        await self.app(scope, receive, send)
+
+
+def _truncating(send: Send) -> Send:
+    """Cut the body in half (with a matching Content-Length), as a connection cut short would."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        body = body[: len(body) // 2]
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return wrapped
+
+
+def _sandbox(request: Request) -> PontoSandbox:
+    return request.app.state.sandbox
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+async def add_transactions(request: Request) -> Response:
+    """{"account_id"?, "transactions": [attributes...]} or {"count": N, "seed": S}; "webhook": false to hold."""
+    sandbox = _sandbox(request)
+    body = await _json(request)
+    account_id = body.get("account_id") or sandbox.organization.accounts[0].id
+    if sandbox.account(account_id) is None:
+        return JSONResponse({"error": f"unknown account {account_id}"}, status_code=404)
+    given = body.get("transactions") or []
+    count = int(body.get("count") or 0)
+    if not given and count <= 0:
+        return JSONResponse({"error": "give transactions or a positive count"}, status_code=400)
+    added = sandbox.add_transactions(account_id, given=given, count=count, seed=int(body.get("seed") or 0))
+    if body.get("webhook", True):
+        sandbox.background_sync(account_id)
+    return JSONResponse({"account_id": account_id, "ids": [line.id for line in added]}, status_code=201)
+
+
+async def set_faults(request: Request) -> Response:
+    """{"path": regex, "status"?, "count"?, "delay"?, "truncate"?, "retry_after"?, "method"?}."""
+    body = await _json(request)
+    if not body.get("path"):
+        return JSONResponse({"error": "path (a regular expression) is required"}, status_code=400)
+    known = {"path", "status", "count", "delay", "truncate", "retry_after", "method"}
+    _sandbox(request).faults.append(Fault(**{k: v for k, v in body.items() if k in known}))
+    return JSONResponse({"faults": len(_sandbox(request).faults)}, status_code=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    _sandbox(request).faults.clear()
+    return JSONResponse({"faults": 0})
+
+
+async def tokens(request: Request) -> Response:
+    """{"expire_access_tokens": true} and/or {"access_token_ttl": seconds}."""
+    sandbox = _sandbox(request)
+    body = await _json(request)
+    if "access_token_ttl" in body:
+        sandbox.access_token_ttl = int(body["access_token_ttl"])
+    if body.get("expire_access_tokens"):
+        sandbox.expire_access_tokens()
+    return JSONResponse({"access_token_ttl": sandbox.access_token_ttl})
+
+
+async def webhooks(request: Request) -> Response:
+    """{"enabled": bool, "url"?: str}; GET lists the deliveries."""
+    sender = _sandbox(request).webhooks
+    if request.method == "POST":
+        body = await _json(request)
+        sender.url = body.get("url", sender.url)
+        sender.enabled = bool(body.get("enabled", sender.enabled)) and sender.url is not None
+    return JSONResponse({"enabled": sender.enabled, "url": sender.url, "deliveries": sender.deliveries})
+
+
+async def state(request: Request) -> Response:
+    sandbox = _sandbox(request)
+    return JSONResponse({
+        "organization": sandbox.organization.id,
+        "accounts": {a.id: {"iban": a.reference, "transactions": len(sandbox.lines[a.id]),
+                            "current_balance": str(a.current_balance)} for a in sandbox.organization.accounts},
+        "synchronizations": len(sandbox.syncs), "payments": len(sandbox.payments), "faults": len(sandbox.faults),
+        "revoked_tokens": len(sandbox.revoked),
+    })  # fmt: skip
+
+
+ROUTES = [
+    Route("/transactions", add_transactions, methods=["POST"]),
+    Route("/faults", set_faults, methods=["POST"]),
+    Route("/faults", clear_faults, methods=["DELETE"]),
+    Route("/tokens", tokens, methods=["POST"]),
+    Route("/webhooks", webhooks, methods=["GET", "POST"]),
+    Route("/state", state, methods=["GET"]),
+]

@@ -1,0 +1,225 @@
+"""State of the Ponto stand-in: the organization, its bank lines, tokens, syncs, payments, faults."""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .ponto_data import SandboxOrganization, demo_organization, iso, stable_id, transaction_attributes
+from .ponto_webhooks import DEFAULT_AUDIENCE, WebhookSender
+
+DEFAULT_CLIENT_ID = "sandbox-client"
+DEFAULT_CLIENT_SECRET = "sandbox-secret"
+SEED = 2026
+HISTORY = (28, 16, 6)  # transactions seeded per demo account, over the last 45 days
+
+
+@dataclass
+class Code:
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    scope: str
+    expires_at: datetime
+    used: bool = False
+
+
+@dataclass
+class Grant:
+    """An issued access token, or a refresh token that can be spent once."""
+
+    organization_id: str
+    scope: str
+    expires_at: datetime | None
+
+
+@dataclass
+class BankLine:
+    id: str
+    account_id: str
+    attributes: dict[str, Any]
+    pending: bool = False
+
+
+@dataclass
+class Sync:
+    id: str
+    account_id: str
+    subtype: str
+    created_at: datetime
+    duration: timedelta
+    updated: list[str] = field(default_factory=list)
+    updated_pending: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def status(self, now: datetime) -> str:
+        elapsed = now - self.created_at
+        if elapsed >= self.duration:
+            return "error" if self.errors else "success"
+        return "pending" if elapsed < self.duration / 4 else "running"
+
+
+@dataclass
+class Fault:
+    """An injected failure for requests whose path matches `path`, `count` times."""
+
+    path: str
+    status: int | None = None
+    count: int = 1
+    delay: float = 0.0
+    truncate: bool = False
+    retry_after: float | None = None
+    method: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.count > 0 and (self.method in (None, method)) and re.search(self.path, path) is not None
+
+
+class PontoSandbox:
+    """In-memory state; tokens expire and refresh tokens rotate like Ponto's."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        access_token_ttl: int = 1799,
+        webhook_url: str | None = None,
+        webhook_audience: str = DEFAULT_AUDIENCE,
+        seed: int = SEED,
+    ) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.access_token_ttl = access_token_ttl
+        self.sync_duration = timedelta(seconds=0.3)
+        now = datetime.now(UTC)
+        self.organization: SandboxOrganization = demo_organization(now)
+        self.codes: dict[str, Code] = {}
+        self.access_tokens: dict[str, Grant] = {}
+        self.refresh_tokens: dict[str, Grant] = {}
+        self.revoked: list[str] = []
+        self.lines: dict[str, list[BankLine]] = {a.id: [] for a in self.organization.accounts}  # oldest first
+        self.pending: dict[str, list[BankLine]] = {a.id: [] for a in self.organization.accounts}
+        self.unsynced: dict[str, list[str]] = {a.id: [] for a in self.organization.accounts}
+        self.syncs: dict[str, Sync] = {}
+        self.payments: dict[str, dict[str, Any]] = {}
+        self.reauthorizations: dict[str, dict[str, Any]] = {}
+        self.faults: list[Fault] = []
+        self.index: dict[str, BankLine] = {}
+        self.webhooks = WebhookSender(webhook_url, audience=webhook_audience)
+        self._sequence = 0
+        self._seed_history(random.Random(seed), now)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def account(self, account_id: str) -> Any:
+        return next((a for a in self.organization.accounts if a.id == account_id), None)
+
+    # -- tokens ------------------------------------------------------------------------------------
+
+    def issue_code(self, client_id: str, redirect_uri: str, challenge: str, scope: str) -> str:
+        code = secrets.token_urlsafe(24)
+        self.codes[code] = Code(client_id, redirect_uri, challenge, scope, self.now() + timedelta(minutes=5))
+        return code
+
+    def issue_tokens(self, scope: str) -> dict[str, Any]:
+        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        expires = self.now() + timedelta(seconds=self.access_token_ttl)
+        self.access_tokens[access] = Grant(self.organization.id, scope, expires)
+        body: dict[str, Any] = {"access_token": access, "expires_in": self.access_token_ttl, "scope": scope,
+                                "token_type": "bearer"}  # fmt: skip
+        if "offline_access" in scope.split():
+            self.refresh_tokens[refresh] = Grant(self.organization.id, scope, None)
+            body["refresh_token"] = refresh
+        return body
+
+    def grant_for(self, authorization: str) -> Grant | None:
+        if not authorization.lower().startswith("bearer "):
+            return None
+        grant = self.access_tokens.get(authorization[7:].strip())
+        if grant is None or (grant.expires_at is not None and grant.expires_at <= self.now()):
+            return None
+        return grant
+
+    def expire_access_tokens(self) -> None:
+        for grant in self.access_tokens.values():
+            grant.expires_at = self.now() - timedelta(seconds=1)
+
+    # -- bank lines ----------------------------------------------------------------------------------
+
+    def _seed_history(self, rng: random.Random, now: datetime) -> None:
+        for account, count in zip(self.organization.accounts, HISTORY, strict=False):
+            for n in range(count):
+                when = now - timedelta(days=45 * (count - n) / count)
+                attributes = transaction_attributes(
+                    rng, currency=account.currency, when=when, created=when, sequence=self._next()
+                )
+                self._book(account.id, attributes, adjust=False)
+
+    def _next(self) -> int:
+        self._sequence += 1
+        return self._sequence
+
+    def _book(self, account_id: str, attributes: dict[str, Any], *, adjust: bool = True) -> BankLine:
+        line = BankLine(stable_id("transaction", account_id, self._sequence, uuid.uuid4()), account_id, attributes)
+        self.lines[account_id].append(line)
+        self.index[line.id] = line
+        if adjust:
+            account = self.account(account_id)
+            account.current_balance += Decimal(attributes["amount"])
+            account.available_balance += Decimal(attributes["amount"])
+            account.synchronized_at = self.now().replace(microsecond=0)
+        return line
+
+    def add_transactions(
+        self, account_id: str, *, given: list[dict[str, Any]] | None = None, count: int = 0, seed: int = 0
+    ) -> list[BankLine]:
+        """Lines arriving at the bank: listed at once, reported by the next synchronization."""
+        account = self.account(account_id)
+        rng = random.Random(seed)
+        now = self.now()
+        added = []
+        for attributes in given or []:
+            base = transaction_attributes(rng, currency=account.currency, when=now, created=now, sequence=self._next())
+            added.append(self._book(account_id, {**base, **attributes, "createdAt": iso(now), "updatedAt": iso(now)}))
+        for _ in range(count):
+            attrs = transaction_attributes(rng, currency=account.currency, when=now, created=now, sequence=self._next())
+            added.append(self._book(account_id, attrs))
+        self.unsynced[account_id].extend(line.id for line in added)
+        return added
+
+    def listed(self, account_id: str, *, pending: bool = False) -> list[BankLine]:
+        """Newest first, as Ponto lists them."""
+        source = self.pending if pending else self.lines
+        return list(reversed(source[account_id]))
+
+    # -- synchronizations ------------------------------------------------------------------------------
+
+    def create_sync(self, account_id: str, subtype: str) -> Sync:
+        sync = Sync(str(uuid.uuid4()), account_id, subtype, self.now(), self.sync_duration)
+        if subtype in ("accountTransactions", "accountTransactionsWithUnsettled"):
+            sync.updated, self.unsynced[account_id] = self.unsynced[account_id], []
+        self.syncs[sync.id] = sync
+        return sync
+
+    def background_sync(self, account_id: str) -> None:
+        """What Ponto does on its own when the bank has news: sync, then tell the app by webhook."""
+        if not self.unsynced[account_id]:
+            return
+        sync = self.create_sync(account_id, "accountTransactions")
+        sync.duration = timedelta(0)
+        self.webhooks.send(
+            "pontoConnect.account.transactionsCreated",
+            {"account": account_id, "organization": self.organization.id, "synchronization": sync.id},
+            count=len(sync.updated),
+        )
+
+    def line(self, line_id: str) -> BankLine | None:
+        return self.index.get(line_id)
