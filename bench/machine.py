@@ -20,5 +20,7 @@ def describe() -> str:
     if meminfo.exists():
         total_kib = int(meminfo.read_text().split()[1])
         memory = f", {total_kib / 1024 / 1024:.1f} GiB RAM"
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{memory}, "
-            f"Python {platform.python_version()}")  # fmt: skip
+    return (
+        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores{memory}, "
+        f"Python {platform.python_version()}"
+    )

@@ -19,14 +19,21 @@ def run() -> list[str]:
         token = link(base)
         headers = {"Authorization": f"Bearer {token}"}
         account_id = httpx.get(f"{base}/api/accounts", headers=headers).json()["data"][0]["id"]
-        httpx.post(f"{base}/_control/transactions", json={"account_id": account_id, "count": max(SIZES),
-                                                         "webhook": False}, timeout=120)  # fmt: skip
+        httpx.post(
+            f"{base}/_control/transactions",
+            json={"account_id": account_id, "count": max(SIZES), "webhook": False},
+            timeout=120,
+        )
         results = {}
         for size in SIZES:
             out = subprocess.run(
                 [sys.executable, "-m", "bench.ponto_read_child", f"{base}/api", token, account_id, str(size)],
-                cwd=ROOT, capture_output=True, text=True, check=True, timeout=600,
-            )  # fmt: skip
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=600,
+            )
             results[size] = json.loads(out.stdout)
     base_rss = results[0]["peak_rss_kib"]
     for size in SIZES[1:]:

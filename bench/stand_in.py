@@ -28,8 +28,10 @@ def ponto_stand_in() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "web.cli", "sandbox", "ponto", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}/sandbox/ponto"
     try:
         deadline = time.monotonic() + 30
@@ -54,12 +56,27 @@ def link(base: str) -> str:
 
     verifier = "b" * 64
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    consent = httpx.post(f"{base}/oauth2/auth", data={
-        "client_id": CLIENT[0], "redirect_uri": "http://bench/cb", "response_type": "code", "scope": "ai",
-        "state": "s", "code_challenge": challenge, "code_challenge_method": "S256",
-    })  # fmt: skip
+    consent = httpx.post(
+        f"{base}/oauth2/auth",
+        data={
+            "client_id": CLIENT[0],
+            "redirect_uri": "http://bench/cb",
+            "response_type": "code",
+            "scope": "ai",
+            "state": "s",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
     code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
-    token = httpx.post(f"{base}/api/oauth2/token", auth=CLIENT, data={
-        "grant_type": "authorization_code", "code": code, "code_verifier": verifier, "redirect_uri": "http://bench/cb",
-    })  # fmt: skip
+    token = httpx.post(
+        f"{base}/api/oauth2/token",
+        auth=CLIENT,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": verifier,
+            "redirect_uri": "http://bench/cb",
+        },
+    )
     return str(token.json()["access_token"])

@@ -20,7 +20,16 @@ from .services import Services
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "channels:read", "channels:join", "users:read"]
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:read",
+    "channels:join",
+    "channels:history",
+    "groups:history",
+    "users:read",
+]
 SLACK_TIMEOUT_SECONDS = 15
 
 
@@ -71,7 +80,5 @@ def create_bolt_app(
                 response_type="ephemeral",
             )
 
-    if oauth_settings is not None:
-        app.enable_token_revocation_listeners()
-    register_listeners(app)
+    register_listeners(app)  # our app_uninstalled / tokens_revoked listeners also clear the installation
     return app

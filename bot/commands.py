@@ -9,10 +9,14 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from worker import connections
+from ponto import PontoError
+from storage import workspaces
+from worker import connections, queries
 
+from .blocks.balances import balance_summary
 from .blocks.connect import consent_link
 from .blocks.status import help_message, status_message
+from .blocks.transactions import transactions_list
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -26,6 +30,20 @@ class Invocation:
     channel_id: str
     text: str
     response_url: str | None
+
+    @property
+    def args(self) -> str:
+        return self.text.partition(" ")[2].strip()
+
+    @classmethod
+    def from_action(cls, body: dict[str, Any]) -> Invocation:
+        return cls(
+            body["team"]["id"],
+            body["user"]["id"],
+            (body.get("channel") or {}).get("id", ""),
+            "",
+            body.get("response_url"),
+        )
 
     @classmethod
     def from_command(cls, command: dict[str, Any]) -> Invocation:
@@ -91,9 +109,13 @@ async def deactivate(services: Services, client: AsyncWebClient, inv: Invocation
         return _text(NOT_ALLOWED.format(action="disconnect Ponto", command="deactivate"))
     try:
         result = await connections.deactivate(
-            services.sessions, services.cipher, services.oauth,
-            team_id=inv.team_id, user_id=inv.user_id, now=services.clock(),
-        )  # fmt: skip
+            services.sessions,
+            services.cipher,
+            services.oauth,
+            team_id=inv.team_id,
+            user_id=inv.user_id,
+            now=services.clock(),
+        )
     except connections.NotConnected:
         return _text("Ponto is not connected, so there is nothing to disconnect.")
     note = (
@@ -110,10 +132,80 @@ async def status(services: Services, client: AsyncWebClient, inv: Invocation) ->
     return status_message(current, services.locale)
 
 
+async def transactions(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    return await transactions_page(services, inv.team_id, queries.TransactionQuery.parse(inv.args))
+
+
+async def transactions_page(services: Services, team_id: str, query: queries.TransactionQuery) -> Message:
+    async with services.sessions() as session:
+        page = await queries.recent_transactions(session, team_id, query, now=services.clock())
+    if page.problem:
+        return _text(page.problem)
+    return transactions_list(page.rows, title=page.title, locale=services.locale, more_value=page.next_value)
+
+
+async def balance(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions() as session:
+        payload = await queries.balance(session, inv.team_id, now=services.clock())
+    if payload is None or not payload["accounts"]:
+        return _text("No accounts yet. An admin can connect Ponto with `/ponto activate`.")
+    return balance_summary(payload, services.locale)
+
+
+async def resume(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions.begin() as session:
+        reason = await workspaces.resume_slack(session, inv.team_id)
+    if reason is None:
+        return _text("Posting was not on hold; nothing to resume.")
+    return _text(f"Resumed: the messages held since `{reason}` will be posted now, in order.")
+
+
+HANDLERS = {
+    "activate": activate,
+    "deactivate": deactivate,
+    "status": status,
+    "transactions": transactions,
+    "balance": balance,
+    "resume": resume,
+}
+
+
 async def run(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
     """Route a `/ponto` command to its handler; anything unknown gets the help."""
     name, _, _rest = inv.text.partition(" ")
-    handler = {"activate": activate, "deactivate": deactivate, "status": status}.get(name.lower())
+    handler = HANDLERS.get(name.lower())
     if handler is None:
         return help_message(unknown=name if name and name.lower() != "help" else None)
     return await handler(services, client, inv)
+
+
+async def reauthorize(services: Services, client: AsyncWebClient, inv: Invocation, account_id: str) -> Message:
+    if not await _may_administer(services, client, inv):
+        return _text(NOT_ALLOWED.format(action="renew bank access", command="status"))
+    assert services.make_ponto_client is not None
+    try:
+        link = await connections.reauthorization_link(
+            services.sessions,
+            services.make_ponto_client,
+            team_id=inv.team_id,
+            account_id=account_id,
+            redirect_uri=f"{services.public_url}/ponto/reauthorized",
+        )
+    except connections.NotConnected:
+        return _text("Ponto is not connected any more. An admin can reconnect with `/ponto activate`.")
+    except PontoError as exc:
+        return _text(f"Ponto did not give a renewal link ({exc}). Try again in a few minutes.")
+    text = f"Renew the bank access at Ponto: {link}"
+    return text, [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "Renew the bank access at Ponto; the link is for you only."},
+            "accessory": {
+                "type": "button",
+                "action_id": "consent_link",
+                "style": "primary",
+                "url": link,
+                "text": {"type": "plain_text", "text": "Renew at Ponto"},
+            },
+        }
+    ]

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .blocks import alerts
+from .blocks.balances import balance_summary
 from .blocks.overview import accounts_overview, disconnected
+from .blocks.transactions import import_summary, transaction, transactions_digest
 
 Message = tuple[str, list[dict[str, Any]]]
 Renderer = Callable[[dict[str, Any], str], Message]
@@ -13,6 +16,17 @@ Renderer = Callable[[dict[str, Any], str], Message]
 RENDERERS: dict[str, Renderer] = {
     "accounts_overview": accounts_overview,
     "disconnected": lambda payload, _locale: disconnected(payload),
+    "transaction": transaction,
+    "transactions_digest": transactions_digest,
+    "import_summary": import_summary,
+    "balance_summary": balance_summary,
+    "reauthorization_needed": alerts.reauthorization_needed,
+    "reconnect_needed": alerts.reconnect_needed,
+    "organization_blocked": alerts.organization_blocked,
+    "organization_unblocked": alerts.organization_unblocked,
+    "account_added": alerts.account_added,
+    "account_revoked": alerts.account_revoked,
+    "slack_paused": alerts.slack_paused,
 }
 
 

@@ -29,12 +29,32 @@ log = logging.getLogger(__name__)
 ClientForTeam = Callable[[str], Awaitable[AsyncWebClient | None]]
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 METADATA_EVENT = "ponto_slack_outbox"
-# Errors that retrying cannot fix; the message is kept as failed and shown in /ponto status.
-PERMANENT = frozenset({
-    "channel_not_found", "is_archived", "invalid_auth", "not_authed", "account_inactive", "token_revoked",
-    "token_expired", "missing_scope", "invalid_blocks", "msg_too_long", "no_text", "msg_blocks_too_long",
-    "restricted_action", "not_in_channel", "ekm_access_denied", "method_not_supported_for_channel_type",
-})  # fmt: skip
+# Slack refuses the workspace or channel itself: stop posting there and keep the outbox (/ponto resume).
+PAUSE = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "not_in_channel",
+        "method_not_supported_for_channel_type",
+        "restricted_action",
+        "ekm_access_denied",
+        "team_access_not_granted",
+    }
+)
+# The message itself is wrong (a bug): keep it as failed, go on with the others.
+BAD_MESSAGE = frozenset({"invalid_blocks", "msg_too_long", "no_text", "msg_blocks_too_long", "invalid_metadata_format"})
+ADVICE = {
+    "channel_not_found": "Check FINANCE_CHANNEL, or invite the app to the private channel.",
+    "not_in_channel": "Invite the app to the channel: /invite @Ponto Finance.",
+    "method_not_supported_for_channel_type": "Invite the app to the private channel: /invite @Ponto Finance.",
+    "is_archived": "Unarchive the channel or set FINANCE_CHANNEL to another one.",
+}
 MAX_PAGES = 50
 
 
@@ -58,6 +78,7 @@ class Notifier:
         self._wake = asyncio.Event()
         self._last_post: dict[str, float] = {}
         self._channel_ids: dict[tuple[str, str], str] = {}
+        self._joined: set[str] = set()
 
     def wake(self) -> None:
         """Deliver now instead of at the next idle tick (called after something is queued)."""
@@ -85,36 +106,75 @@ class Notifier:
         async with self._sessions.begin() as session:
             rows = await outbox.claim_due(session, now=self._clock(), limit=limit)
             teams = await workspaces.team_ids(session, {r.workspace_id for r in rows})
+        held: set[tuple[int, str]] = set()  # channels (and whole workspaces) to leave alone this round
+        skipped: list[int] = []
         for row in rows:
-            await self._deliver(row, teams.get(row.workspace_id, ""))
-        return len(rows)
+            if (row.workspace_id, row.channel) in held or (row.workspace_id, "*") in held:
+                skipped.append(row.id)
+                continue
+            outcome = await self._deliver(row, teams.get(row.workspace_id, ""))
+            if outcome == "hold_channel":
+                held.add((row.workspace_id, row.channel))
+            elif outcome == "hold_workspace":
+                held.add((row.workspace_id, "*"))
+        async with self._sessions.begin() as session:
+            await outbox.release(session, skipped)
+        return len(rows) - len(skipped)
 
-    async def _deliver(self, row: OutboxMessage, team_id: str) -> None:
+    async def _deliver(self, row: OutboxMessage, team_id: str) -> str:
         try:
             text, blocks = render(row.kind, row.payload, self._locale)
         except UnknownMessageKind:
             await self._finish_failed(row, f"unknown message kind {row.kind!r}")
-            return
+            return "failed"
         client = await self._client_for_team(team_id)
         if client is None:
-            await self._finish_failed(row, "no Slack installation for this workspace")
-            return
+            await self._pause(row, "no_installation", None)
+            return "hold_workspace"
+        channel_id = ""
         try:
             channel_id = await self._resolve_channel(client, team_id, row.channel)
-            ts = await self._post(client, channel_id, text, blocks, row.id)
+            ts = await self._already_posted(client, channel_id, row) if row.claims > 1 else None
+            if ts is None:
+                ts = await self._post(client, channel_id, text, blocks, row.id)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "unknown_error")
-            if error in PERMANENT:
-                log.warning("outbox %s: Slack refused with %s; not retried", row.id, error)
+            if error in BAD_MESSAGE:
+                log.error("outbox %s (%s): Slack refused the message: %s", row.id, row.kind, error)
                 await self._finish_failed(row, error)
-            else:
-                await self._retry(row, error)
-            return
+                return "failed"
+            if error in PAUSE:
+                await self._pause(row, error, client)
+                return "hold_workspace"
+            await self._retry(row, error)
+            return "hold_channel"
         except (aiohttp.ClientError, TimeoutError) as exc:
             await self._retry(row, f"{type(exc).__name__}: {exc}")
-            return
+            return "hold_channel"
         async with self._sessions.begin() as session:
             await outbox.mark_sent(session, row.id, channel_id=channel_id, ts=ts, now=self._clock())
+        return "sent"
+
+    async def _already_posted(self, client: AsyncWebClient, channel_id: str, row: OutboxMessage) -> str | None:
+        """After a crash, a message may be in Slack though not marked sent: find it by its outbox id."""
+        oldest = str((row.created_at - timedelta(minutes=1)).timestamp())
+        cursor = None
+        for _ in range(10):
+            page = await client.conversations_history(
+                channel=channel_id, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
+            )
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT
+                    and (metadata.get("event_payload") or {}).get("outbox_id") == row.id
+                ):
+                    log.info("outbox %s was posted before a restart (ts %s); not posting again", row.id, message["ts"])
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
 
     async def _post(
         self, client: AsyncWebClient, channel_id: str, text: str, blocks: list[dict], outbox_id: int
@@ -130,8 +190,9 @@ class Notifier:
         try:
             response = await client.chat_postMessage(**kwargs)
         except SlackApiError as exc:
-            if exc.response.get("error") != "not_in_channel":
+            if exc.response.get("error") != "not_in_channel" or channel_id in self._joined:
                 raise
+            self._joined.add(channel_id)
             await client.conversations_join(channel=channel_id)  # public channels only; else raises
             response = await client.chat_postMessage(**kwargs)
         finally:
@@ -168,15 +229,38 @@ class Notifier:
         raise SlackApiError(f"channel {channel} not found", {"ok": False, "error": "channel_not_found"})
 
     async def _retry(self, row: OutboxMessage, error: str) -> None:
+        """Hold the whole channel, so its messages still arrive in order."""
         if row.attempts + 1 >= self._max_attempts:
             await self._finish_failed(row, f"gave up after {row.attempts + 1} attempts: {error}")
             return
         delay = min(300, 2 ** (row.attempts + 1))
-        log.info("outbox %s: %s; retrying in %ss", row.id, error, delay)
+        log.info("outbox %s: %s; holding %s for %ss", row.id, error, row.channel, delay)
         async with self._sessions.begin() as session:
-            await outbox.mark_retry(
-                session, row.id, error=error, next_attempt_at=self._clock() + timedelta(seconds=delay)
+            await outbox.postpone_channel(
+                session,
+                row.workspace_id,
+                row.channel,
+                error=error,
+                message_id=row.id,
+                until=self._clock() + timedelta(seconds=delay),
             )
+
+    async def _pause(self, row: OutboxMessage, error: str, client: AsyncWebClient | None) -> None:
+        """Stop posting for the workspace, keep its outbox, and say so once where we still can."""
+        log.warning(
+            "outbox %s: Slack refused with %s; posting paused for workspace %s", row.id, error, row.workspace_id
+        )
+        async with self._sessions.begin() as session:
+            first = await workspaces.pause_slack(session, row.workspace_id, reason=error, now=self._clock())
+            await outbox.release(session, [row.id])
+            connector = await workspaces.connector(session, row.workspace_id) if first else None
+        if first and connector and client is not None and error in ADVICE:
+            payload = {"channel": row.channel, "reason": error, "advice": ADVICE[error]}
+            text, blocks = render("slack_paused", payload, self._locale)
+            try:  # a direct message to whoever connected Ponto: the channel itself is what fails
+                await client.chat_postMessage(channel=connector, text=text, blocks=blocks)
+            except SlackApiError as exc:
+                log.warning("could not tell %s about the pause: %s", connector, exc.response.get("error"))
 
     async def _finish_failed(self, row: OutboxMessage, error: str) -> None:
         async with self._sessions.begin() as session:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ponto import PontoOAuth
+from ponto import PontoClient, PontoOAuth
 from storage import TokenCipher
+from storage.models import PontoConnection
 from worker.connections import PontoApp
 
 
@@ -24,6 +26,9 @@ class Services:
     ponto_app: PontoApp
     oauth: PontoOAuth
     default_channel: str
+    make_ponto_client: Callable[[PontoConnection], PontoClient] | None = None
+    public_url: str = ""
+    installation_store: Any = None  # slack_sdk's, in the multi-workspace mode
     admin_user_ids: frozenset[str] = frozenset()
     locale: str = "en_BE"
     clock: Callable[[], datetime] = utcnow

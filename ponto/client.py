@@ -89,12 +89,17 @@ class PontoClient:
     ) -> Synchronization:
         if subtype not in SYNC_SUBTYPES:
             raise ValueError(f"subtype must be one of {SYNC_SUBTYPES}")
-        attributes = {"resourceType": "account", "resourceId": account_id, "subtype": subtype,
-                      "customerIpAddress": customer_ip}  # fmt: skip
+        attributes = {
+            "resourceType": "account",
+            "resourceId": account_id,
+            "subtype": subtype,
+            "customerIpAddress": customer_ip,
+        }
         body = await self._transport.request(
-            "POST", f"{self._api_url}/synchronizations",
+            "POST",
+            f"{self._api_url}/synchronizations",
             body={"data": {"type": "synchronization", "attributes": attributes}},
-        )  # fmt: skip
+        )
         return Synchronization.from_jsonapi(body["data"])
 
     async def get_synchronization(self, synchronization_id: str) -> Synchronization:
@@ -129,9 +134,10 @@ class PontoClient:
     async def create_reauthorization_request(self, account_id: str, redirect_uri: str) -> str:
         """The link where the person renews the bank authorization."""
         body = await self._transport.request(
-            "POST", f"{self._api_url}/accounts/{account_id}/reauthorization-requests",
+            "POST",
+            f"{self._api_url}/accounts/{account_id}/reauthorization-requests",
             body={"data": {"type": "reauthorizationRequest", "attributes": {"redirectUri": redirect_uri}}},
-        )  # fmt: skip
+        )
         link = ((body.get("data") or {}).get("links") or {}).get("redirect")
         if not link:
             raise PontoResponseError("the reauthorization request has no redirect link")
@@ -139,9 +145,10 @@ class PontoClient:
 
     async def create_payment(self, account_id: str, payment: NewPayment) -> Payment:
         body = await self._transport.request(
-            "POST", f"{self._api_url}/accounts/{account_id}/payments",
+            "POST",
+            f"{self._api_url}/accounts/{account_id}/payments",
             body={"data": {"type": "payment", "attributes": payment.as_attributes()}},
-        )  # fmt: skip
+        )
         return Payment.from_jsonapi(body["data"])
 
     async def get_payment(self, account_id: str, payment_id: str) -> Payment:

@@ -91,8 +91,15 @@ class PontoTransport:
                     raise
                 retry_after = exc.retry_after if isinstance(exc, PontoRateLimited) else None
                 delay = self._retry.delay(attempt, retry_after, self._rand)
-                log.warning("Ponto %s %s: %s; retry %d/%d in %.1fs", method, httpx.URL(url).path, exc,
-                            attempt, self._retry.attempts - 1, delay)  # fmt: skip
+                log.warning(
+                    "Ponto %s %s: %s; retry %d/%d in %.1fs",
+                    method,
+                    httpx.URL(url).path,
+                    exc,
+                    attempt,
+                    self._retry.attempts - 1,
+                    delay,
+                )
                 await self._sleep(delay)
             except PontoAuthError:
                 raise

@@ -25,15 +25,25 @@ from .models import parse_datetime
 
 ISSUER = "https://api.ibanity.com"
 TOLERANCE_SECONDS = 30
-EVENT_TYPES = frozenset({
-    "pontoConnect.synchronization.succeededWithoutChange", "pontoConnect.synchronization.failed",
-    "pontoConnect.account.detailsUpdated", "pontoConnect.account.transactionsCreated",
-    "pontoConnect.account.transactionsUpdated", "pontoConnect.account.pendingTransactionsCreated",
-    "pontoConnect.account.pendingTransactionsUpdated", "pontoConnect.account.reauthorized",
-    "pontoConnect.integration.created", "pontoConnect.integration.revoked", "pontoConnect.integration.accountAdded",
-    "pontoConnect.integration.accountRevoked", "pontoConnect.organization.blocked",
-    "pontoConnect.organization.unblocked", "pontoConnect.paymentRequest.closed",
-})  # fmt: skip
+EVENT_TYPES = frozenset(
+    {
+        "pontoConnect.synchronization.succeededWithoutChange",
+        "pontoConnect.synchronization.failed",
+        "pontoConnect.account.detailsUpdated",
+        "pontoConnect.account.transactionsCreated",
+        "pontoConnect.account.transactionsUpdated",
+        "pontoConnect.account.pendingTransactionsCreated",
+        "pontoConnect.account.pendingTransactionsUpdated",
+        "pontoConnect.account.reauthorized",
+        "pontoConnect.integration.created",
+        "pontoConnect.integration.revoked",
+        "pontoConnect.integration.accountAdded",
+        "pontoConnect.integration.accountRevoked",
+        "pontoConnect.organization.blocked",
+        "pontoConnect.organization.unblocked",
+        "pontoConnect.paymentRequest.closed",
+    }
+)
 
 
 class WebhookError(PontoError):
@@ -97,9 +107,13 @@ def verify(
             algorithms=["RS512"],
             audience=audience,
             issuer=issuer,
-            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
-                     "require": ["aud", "iss", "iat", "exp", "digest"]},
-        )  # fmt: skip
+            options={
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "require": ["aud", "iss", "iat", "exp", "digest"],
+            },
+        )
     except jwt.InvalidAudienceError as exc:
         raise WebhookError("the token is for another audience") from exc
     except jwt.InvalidIssuerError as exc:

@@ -25,8 +25,7 @@ from . import ponto_api, ponto_control
 from .html import page
 from .ponto_state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PontoSandbox
 
-__all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "MOUNT", "PontoSandbox", "create_app",
-           "create_standalone_app"]  # fmt: skip
+__all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "MOUNT", "PontoSandbox", "create_app", "create_standalone_app"]
 MOUNT = "/sandbox/ponto"
 
 
@@ -67,8 +66,15 @@ def _consent_problem(sandbox: PontoSandbox, params: Any) -> str | None:
     return None
 
 
-_CONSENT_FIELDS = ("client_id", "redirect_uri", "response_type", "scope", "state", "code_challenge",
-                   "code_challenge_method")  # fmt: skip
+_CONSENT_FIELDS = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+)
 
 
 def _hidden(values: dict[str, str]) -> str:
@@ -76,8 +82,10 @@ def _hidden(values: dict[str, str]) -> str:
 
 
 def _decision_buttons(approve: str = "Approve", deny: str = "Deny") -> str:
-    return (f"<p><button class='primary' type='submit' name='decision' value='approve'>{approve}</button> "
-            f"<button type='submit' name='decision' value='deny'>{deny}</button></p>")  # fmt: skip
+    return (
+        f"<p><button class='primary' type='submit' name='decision' value='approve'>{approve}</button> "
+        f"<button type='submit' name='decision' value='deny'>{deny}</button></p>"
+    )
 
 
 async def consent_page(request: Request) -> Response:
@@ -114,10 +122,12 @@ async def consent_submit(request: Request) -> Response:
         return HTMLResponse(page("Bad request", f"<main><p>{escape(problem)}</p></main>"), status_code=400)
     redirect_uri, state = str(form["redirect_uri"]), str(form["state"])
     if form.get("decision", "approve") != "approve":
-        return _redirect(redirect_uri, {"error": "access_denied", "error_description": "The user denied access.",
-                                        "state": state})  # fmt: skip
-    code = sandbox.issue_code(str(form["client_id"]), redirect_uri, str(form["code_challenge"]),
-                              str(form.get("scope") or ""))  # fmt: skip
+        return _redirect(
+            redirect_uri, {"error": "access_denied", "error_description": "The user denied access.", "state": state}
+        )
+    code = sandbox.issue_code(
+        str(form["client_id"]), redirect_uri, str(form["code_challenge"]), str(form.get("scope") or "")
+    )
     return _redirect(redirect_uri, {"code": code, "state": state})
 
 
@@ -161,8 +171,12 @@ async def userinfo(request: Request) -> Response:
     grant = sandbox.grant_for(request.headers.get("authorization", ""))
     if grant is None:
         return ponto_api.error_response(401, "invalidAccessToken", "Your access token is invalid.")
-    body: dict[str, Any] = {"sub": sandbox.organization.id, "paymentsActivated": True,
-                            "paymentsActivationRequested": True, "onboardingComplete": True}  # fmt: skip
+    body: dict[str, Any] = {
+        "sub": sandbox.organization.id,
+        "paymentsActivated": True,
+        "paymentsActivationRequested": True,
+        "onboardingComplete": True,
+    }
     if "name" in grant.scope.split():
         body["name"] = sandbox.organization.name
     return JSONResponse(body)
@@ -179,13 +193,20 @@ async def payment_page(request: Request) -> Response:
         decision = (await request.form()).get("decision")
         attributes["status"] = "accepted" if decision == "approve" else "rejected"
         if decision == "approve":
-            sandbox.add_transactions(payment["account_id"], given=[{
-                "amount": -abs(attributes["amount"]), "counterpartName": attributes["creditorName"],
-                "counterpartReference": attributes["creditorAccountReference"],
-                "remittanceInformation": attributes.get("remittanceInformation"),
-                "remittanceInformationType": attributes.get("remittanceInformationType", "unstructured"),
-                "endToEndId": attributes.get("endToEndId"), "description": "SEPA payment",
-            }])  # fmt: skip
+            sandbox.add_transactions(
+                payment["account_id"],
+                given=[
+                    {
+                        "amount": -abs(attributes["amount"]),
+                        "counterpartName": attributes["creditorName"],
+                        "counterpartReference": attributes["creditorAccountReference"],
+                        "remittanceInformation": attributes.get("remittanceInformation"),
+                        "remittanceInformationType": attributes.get("remittanceInformationType", "unstructured"),
+                        "endToEndId": attributes.get("endToEndId"),
+                        "description": "SEPA payment",
+                    }
+                ],
+            )
         redirect = attributes.get("redirectUri")
         if redirect:
             return _redirect(str(redirect), {"payment": payment["resource"]["id"], "status": attributes["status"]})
@@ -209,8 +230,9 @@ async def reauthorize_page(request: Request) -> Response:
         if (await request.form()).get("decision") == "approve":
             account.authorized_at = sandbox.now().replace(microsecond=0)
             account.authorization_expires_at = account.authorized_at + timedelta(days=180)
-            sandbox.webhooks.send("pontoConnect.account.reauthorized",
-                                  {"account": account.id, "organization": sandbox.organization.id})  # fmt: skip
+            sandbox.webhooks.send(
+                "pontoConnect.account.reauthorized", {"account": account.id, "organization": sandbox.organization.id}
+            )
         return RedirectResponse(pending["redirect_uri"], status_code=303)
     form = f"<form method='post'>{_decision_buttons('Renew', 'Cancel')}</form>"
     body = (

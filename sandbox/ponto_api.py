@@ -100,8 +100,9 @@ async def get_transaction(request: Request) -> Response:
     if line is None or line.account_id != request.path_params["account_id"]:
         return _not_found("transaction")
     kind = "pendingTransaction" if line.pending else "transaction"
-    return json_response({"data": transaction_resource(kind, line.id, line.account_id, line.attributes,
-                                                       api_base(request))})  # fmt: skip
+    return json_response(
+        {"data": transaction_resource(kind, line.id, line.account_id, line.attributes, api_base(request))}
+    )
 
 
 def _sync_resource(sync: Sync, sandbox: PontoSandbox, base: str) -> dict[str, Any]:
@@ -110,20 +111,32 @@ def _sync_resource(sync: Sync, sandbox: PontoSandbox, base: str) -> dict[str, An
         "type": "synchronization",
         "id": sync.id,
         "attributes": {
-            "resourceType": "account", "resourceId": sync.account_id, "subtype": sync.subtype, "status": status,
-            "errors": sync.errors if status == "error" else [], "customerOnline": False,
-            "createdAt": iso(sync.created_at), "updatedAt": iso(sandbox.now()),
+            "resourceType": "account",
+            "resourceId": sync.account_id,
+            "subtype": sync.subtype,
+            "status": status,
+            "errors": sync.errors if status == "error" else [],
+            "customerOnline": False,
+            "createdAt": iso(sync.created_at),
+            "updatedAt": iso(sandbox.now()),
         },
         "links": {"self": f"{base}/synchronizations/{sync.id}"},
-    }  # fmt: skip
+    }
     if status in ("success", "error"):
         resource["relationships"] = {
-            "updatedTransactions": {"links": {"related": f"{base}/synchronizations/{sync.id}/updated-transactions",
-                                              "meta": {"type": "transaction"}}},
-            "updatedPendingTransactions": {"links": {
-                "related": f"{base}/synchronizations/{sync.id}/updated-pending-transactions",
-                "meta": {"type": "pendingTransaction"}}},
-        }  # fmt: skip
+            "updatedTransactions": {
+                "links": {
+                    "related": f"{base}/synchronizations/{sync.id}/updated-transactions",
+                    "meta": {"type": "transaction"},
+                }
+            },
+            "updatedPendingTransactions": {
+                "links": {
+                    "related": f"{base}/synchronizations/{sync.id}/updated-pending-transactions",
+                    "meta": {"type": "pendingTransaction"},
+                }
+            },
+        }
     return resource
 
 
@@ -191,8 +204,14 @@ async def create_reauthorization(request: Request) -> Response:
     request_id = str(uuid.uuid4())
     sandbox.reauthorizations[request_id] = {"account_id": account_id, "redirect_uri": redirect_uri}
     link = f"{mount_url(request).removesuffix('/api')}/reauthorize/{request_id}"
-    body = {"data": {"type": "reauthorizationRequest", "id": request_id, "attributes": {"sandbox": True},
-                     "links": {"redirect": link}}}  # fmt: skip
+    body = {
+        "data": {
+            "type": "reauthorizationRequest",
+            "id": request_id,
+            "attributes": {"sandbox": True},
+            "links": {"redirect": link},
+        }
+    }
     return json_response(body, status_code=201)
 
 
@@ -214,16 +233,24 @@ async def create_payment(request: Request) -> Response:
     if missing:
         return error_response(400, "invalidAttribute", f"{missing[0]} is required.", attribute=missing[0])
     if len(str(attributes["creditorName"])) > 60 or len(str(attributes.get("remittanceInformation") or "")) > 140:
-        return error_response(400, "invalidAttribute", "creditorName is limited to 60 and remittanceInformation "
-                              "to 140 characters.", attribute="creditorName")  # fmt: skip
+        return error_response(
+            400,
+            "invalidAttribute",
+            "creditorName is limited to 60 and remittanceInformation to 140 characters.",
+            attribute="creditorName",
+        )
     idempotency = request.headers.get("ibanity-idempotency-key")
     for payment in sandbox.payments.values():  # a retried POST returns the first payment
         if idempotency and payment["idempotency_key"] == idempotency:
             return json_response({"data": payment["resource"]}, status_code=201)
     payment_id = str(uuid.uuid4())
     link = f"{mount_url(request).removesuffix('/api')}/sign/payment/{payment_id}"
-    resource = {"type": "payment", "id": payment_id, "attributes": {**attributes, "status": "unsigned"},
-                "links": {"redirect": link}}  # fmt: skip
+    resource = {
+        "type": "payment",
+        "id": payment_id,
+        "attributes": {**attributes, "status": "unsigned"},
+        "links": {"redirect": link},
+    }
     sandbox.payments[payment_id] = {"account_id": account_id, "resource": resource, "idempotency_key": idempotency}
     return json_response({"data": resource}, status_code=201)
 
@@ -234,8 +261,11 @@ async def get_payment(request: Request) -> Response:
     payment = _sandbox(request).payments.get(request.path_params["payment_id"])
     if payment is None or payment["account_id"] != request.path_params["account_id"]:
         return _not_found("payment")
-    resource = {k: v for k, v in payment["resource"].items() if k != "links" or payment["resource"]["attributes"][
-        "status"] == "unsigned"}  # fmt: skip
+    resource = {
+        k: v
+        for k, v in payment["resource"].items()
+        if k != "links" or payment["resource"]["attributes"]["status"] == "unsigned"
+    }
     return json_response({"data": resource})
 
 

@@ -133,13 +133,23 @@ async def webhooks(request: Request) -> Response:
 
 async def state(request: Request) -> Response:
     sandbox = _sandbox(request)
-    return JSONResponse({
-        "organization": sandbox.organization.id,
-        "accounts": {a.id: {"iban": a.reference, "transactions": len(sandbox.lines[a.id]),
-                            "current_balance": str(a.current_balance)} for a in sandbox.organization.accounts},
-        "synchronizations": len(sandbox.syncs), "payments": len(sandbox.payments), "faults": len(sandbox.faults),
-        "revoked_tokens": len(sandbox.revoked),
-    })  # fmt: skip
+    return JSONResponse(
+        {
+            "organization": sandbox.organization.id,
+            "accounts": {
+                a.id: {
+                    "iban": a.reference,
+                    "transactions": len(sandbox.lines[a.id]),
+                    "current_balance": str(a.current_balance),
+                }
+                for a in sandbox.organization.accounts
+            },
+            "synchronizations": len(sandbox.syncs),
+            "payments": len(sandbox.payments),
+            "faults": len(sandbox.faults),
+            "revoked_tokens": len(sandbox.revoked),
+        }
+    )
 
 
 ROUTES = [

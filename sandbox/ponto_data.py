@@ -208,11 +208,28 @@ def transaction_attributes(
 
 
 TRANSACTION_ATTRIBUTES = (
-    "valueDate", "executionDate", "amount", "currency", "counterpartName", "counterpartReference",
-    "remittanceInformation", "remittanceInformationType", "description", "bankTransactionCode",
-    "proprietaryBankTransactionCode", "endToEndId", "purposeCode", "mandateId", "creditorId", "additionalInformation",
-    "cardReference", "cardReferenceType", "fee", "internalReference", "digest",
-)  # fmt: skip
+    "valueDate",
+    "executionDate",
+    "amount",
+    "currency",
+    "counterpartName",
+    "counterpartReference",
+    "remittanceInformation",
+    "remittanceInformationType",
+    "description",
+    "bankTransactionCode",
+    "proprietaryBankTransactionCode",
+    "endToEndId",
+    "purposeCode",
+    "mandateId",
+    "creditorId",
+    "additionalInformation",
+    "cardReference",
+    "cardReferenceType",
+    "fee",
+    "internalReference",
+    "digest",
+)
 
 
 def transaction_resource(

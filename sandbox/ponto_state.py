@@ -133,8 +133,12 @@ class PontoSandbox:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = self.now() + timedelta(seconds=self.access_token_ttl)
         self.access_tokens[access] = Grant(self.organization.id, scope, expires)
-        body: dict[str, Any] = {"access_token": access, "expires_in": self.access_token_ttl, "scope": scope,
-                                "token_type": "bearer"}  # fmt: skip
+        body: dict[str, Any] = {
+            "access_token": access,
+            "expires_in": self.access_token_ttl,
+            "scope": scope,
+            "token_type": "bearer",
+        }
         if "offline_access" in scope.split():
             self.refresh_tokens[refresh] = Grant(self.organization.id, scope, None)
             body["refresh_token"] = refresh

@@ -44,9 +44,13 @@ class WebhookSender:
     def sign(self, body: bytes, now: float | None = None) -> str:
         issued = int(time.time() if now is None else now)
         claims = {
-            "aud": self.audience, "iss": ISSUER, "iat": issued, "exp": issued + 60, "jti": str(uuid.uuid4()),
+            "aud": self.audience,
+            "iss": ISSUER,
+            "iat": issued,
+            "exp": issued + 60,
+            "jti": str(uuid.uuid4()),
             "digest": base64.b64encode(hashlib.sha512(body).digest()).decode("ascii"),
-        }  # fmt: skip
+        }
         return jwt.encode(claims, self._key, algorithm="RS512", headers={"kid": KID})
 
     def event(self, event_type: str, relationships: dict[str, str], **attributes: Any) -> bytes:
@@ -75,9 +79,10 @@ class WebhookSender:
                 record["attempts"] = attempt
                 try:
                     response = await client.post(
-                        str(self.url), content=body,
+                        str(self.url),
+                        content=body,
                         headers={"Content-Type": "application/json", "Signature": self.sign(body)},
-                    )  # fmt: skip
+                    )
                     record["status"] = response.status_code
                     if response.status_code < 500:
                         return

@@ -125,13 +125,23 @@ async def command(request: Request) -> Response:
     text = str(form.get("text", "")).strip()
     response_url = sandbox.new_response_url(_base(request), user, channel.id)
     rid = response_url.rsplit("/", 1)[1]
-    body = urlencode({
-        "token": "sandbox-verification-token", "team_id": sandbox.workspace.team_id,
-        "team_domain": sandbox.workspace.domain, "channel_id": channel.id, "channel_name": channel.name,
-        "user_id": user, "user_name": sandbox.workspace.users[user].name, "command": "/ponto", "text": text,
-        "api_app_id": sandbox.workspace.app_id, "response_url": response_url,
-        "trigger_id": secrets.token_hex(8), "is_enterprise_install": "false",
-    })  # fmt: skip
+    body = urlencode(
+        {
+            "token": "sandbox-verification-token",
+            "team_id": sandbox.workspace.team_id,
+            "team_domain": sandbox.workspace.domain,
+            "channel_id": channel.id,
+            "channel_name": channel.name,
+            "user_id": user,
+            "user_name": sandbox.workspace.users[user].name,
+            "command": "/ponto",
+            "text": text,
+            "api_app_id": sandbox.workspace.app_id,
+            "response_url": response_url,
+            "trigger_id": secrets.token_hex(8),
+            "is_enterprise_install": "false",
+        }
+    )
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
     sandbox.show_reply(reply, user=user, channel=channel.id, rid=rid)
     return _answer(request, reply, user, channel, response_url=response_url)
@@ -163,11 +173,16 @@ async def action(request: Request) -> Response:
         "channel": {"id": channel.id, "name": channel.name},
         "message": {k: v for k, v in message.items() if k != "rid"},
         "response_url": response_url,
-        "actions": [{
-            "type": "button", "action_id": str(form.get("action_id", "")), "block_id": str(form.get("block_id", "")),
-            "value": str(form.get("value", "")), "action_ts": str(time.time()),
-        }],
-    }  # fmt: skip
+        "actions": [
+            {
+                "type": "button",
+                "action_id": str(form.get("action_id", "")),
+                "block_id": str(form.get("block_id", "")),
+                "value": str(form.get("value", "")),
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
     body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace("+", "%2B")
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
     sandbox.show_reply(reply, user=user, channel=channel.id, rid=response_url.rsplit("/", 1)[1])
@@ -197,6 +212,33 @@ async def control_ephemeral(request: Request) -> Response:
     return JSONResponse({"ephemerals": items})
 
 
+async def control_faults(request: Request) -> Response:
+    """{"method": "chat.postMessage", "status": 429, "retry_after": 1, "count": 3} or {"error": "..."}."""
+    api_state = _sandbox(request).api
+    if request.method == "DELETE":
+        api_state.faults.clear()
+        return JSONResponse({"faults": 0})
+    body = await request.json()
+    if not isinstance(body, dict) or not body.get("method"):
+        return JSONResponse({"error": "method is required"}, status_code=400)
+    api_state.faults.append({"count": 1, **body})
+    return JSONResponse({"faults": len(api_state.faults)}, status_code=201)
+
+
+async def control_channels(request: Request) -> Response:
+    """{"channel": id, "is_archived"?: bool, "members"?: [...]} changes a channel, as an admin would."""
+    workspace = _sandbox(request).workspace
+    body = await request.json()
+    channel = workspace.find_channel(str(body.get("channel", "")))
+    if channel is None:
+        return JSONResponse({"error": "channel not found"}, status_code=404)
+    if "is_archived" in body:
+        channel.is_archived = bool(body["is_archived"])
+    if "members" in body:
+        channel.members = set(body["members"])
+    return JSONResponse({"channel": channel.id, "is_archived": channel.is_archived, "members": sorted(channel.members)})
+
+
 async def channel_page(request: Request) -> Response:
     sandbox = _sandbox(request)
     ws = sandbox.workspace
@@ -205,8 +247,11 @@ async def channel_page(request: Request) -> Response:
     names = {u.id: u.real_name for u in ws.users.values()} | {ws.bot_user_id: "Ponto (app)"}
     action_form = f"{_base(request)}/action"
     items = [(m, names.get(m.get("user", ""), "?"), False) for m in channel.messages]
-    items += [(e, "Only visible to you · Ponto", True) for e in ws.ephemerals
-              if e["user"] == user and e["channel"] == channel.id]  # fmt: skip
+    items += [
+        (e, "Only visible to you · Ponto", True)
+        for e in ws.ephemerals
+        if e["user"] == user and e["channel"] == channel.id
+    ]
     items.sort(key=lambda item: float(item[0]["ts"]))
     feed = "".join(_message(m, action_form, names, who, user, channel.id, eph) for m, who, eph in items)
     user_links = " · ".join(
@@ -232,11 +277,14 @@ async def channel_page(request: Request) -> Response:
     return HTMLResponse(page(f"#{channel.name}", body, extra_style=slack_render.STYLE))
 
 
-def _message(message: dict[str, Any], form: str, names: dict[str, str], who: str, user: str,
-             channel: str, ephemeral: bool) -> str:  # fmt: skip
-    hidden = (f"<input type='hidden' name='user' value='{escape(user, quote=True)}'>"
-              f"<input type='hidden' name='channel' value='{channel}'>"
-              f"<input type='hidden' name='ts' value='{message['ts']}'></form>")  # fmt: skip
+def _message(
+    message: dict[str, Any], form: str, names: dict[str, str], who: str, user: str, channel: str, ephemeral: bool
+) -> str:
+    hidden = (
+        f"<input type='hidden' name='user' value='{escape(user, quote=True)}'>"
+        f"<input type='hidden' name='channel' value='{channel}'>"
+        f"<input type='hidden' name='ts' value='{message['ts']}'></form>"
+    )
     html = slack_render.message_html(message, form, names, who).replace("</form>", hidden)
     return f"<div class='ephemeral'>{html}</div>" if ephemeral else html
 
@@ -251,6 +299,8 @@ def create_app(sandbox: SlackSandbox) -> Starlette:
             Route("/response/{rid}", response_url, methods=["POST"]),
             Route("/api/{method}", api, methods=["GET", "POST"]),
             Route("/_control/ephemeral", control_ephemeral, methods=["GET"]),
+            Route("/_control/faults", control_faults, methods=["POST", "DELETE"]),
+            Route("/_control/channels", control_channels, methods=["POST"]),
         ]
     )
     app.state.sandbox = sandbox

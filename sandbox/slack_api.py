@@ -49,6 +49,7 @@ class SlackApi:
         self.workspace = workspace
         self.bot_token = bot_token
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.faults: list[dict[str, Any]] = []  # {"method", "status" or "error", "count", "retry_after"}
 
     async def handle(self, request: Request) -> Response:
         name = request.path_params["method"]
@@ -57,6 +58,15 @@ class SlackApi:
         handler = METHODS.get(name)
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method"}, status_code=404)
+        fault = next((f for f in self.faults if f["method"] == name and f["count"] > 0), None)
+        if fault is not None:
+            fault["count"] -= 1
+            if fault.get("status") == 429:
+                headers = {"Retry-After": str(fault.get("retry_after", 1))}
+                return JSONResponse({"ok": False, "error": "ratelimited"}, status_code=429, headers=headers)
+            if fault.get("status"):
+                return JSONResponse({"ok": False, "error": "internal_error"}, status_code=int(fault["status"]))
+            return JSONResponse({"ok": False, "error": fault.get("error", "internal_error")})
         token = _token(request, params)
         if not token:
             return JSONResponse({"ok": False, "error": "not_authed"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -64,6 +64,9 @@ class Workspace(Base):
     team_name: Mapped[str | None] = mapped_column(String(255))
     finance_channel: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    slack_paused_reason: Mapped[str | None] = mapped_column(String(64))  # set: posting stopped, outbox kept
+    slack_paused_at: Mapped[datetime | None]
+    last_summary_on: Mapped[date | None]
 
 
 class PontoConnection(Base):
@@ -138,6 +141,7 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claims: Mapped[int] = mapped_column(Integer, default=0)  # >1: may have been posted before a crash
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -145,3 +149,74 @@ class OutboxMessage(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class BankTransaction(Base):
+    """A bank line, booked or pending, upserted by its Ponto id."""
+
+    __tablename__ = "bank_transactions"
+    __table_args__ = (UniqueConstraint("account_id", "ponto_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("bank_accounts.id", ondelete="CASCADE"))
+    ponto_id: Mapped[str] = mapped_column(String(64))
+    pending: Mapped[bool] = mapped_column(default=False)
+    amount: Mapped[int] = mapped_column(BigInteger)  # minor units, signed: outgoing is negative
+    currency: Mapped[str] = mapped_column(String(3))
+    value_date: Mapped[date | None]
+    execution_date: Mapped[date | None] = mapped_column(index=True)
+    counterpart_name: Mapped[str | None] = mapped_column(String(255))
+    counterpart_reference: Mapped[str | None] = mapped_column(String(64))
+    remittance_information: Mapped[str | None] = mapped_column(Text)
+    remittance_information_type: Mapped[str | None] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    end_to_end_id: Mapped[str | None] = mapped_column(String(64))
+    raw: Mapped[dict[str, Any]]
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SyncState(Base):
+    """When a connection syncs next, who holds its lease, and how the last sync went."""
+
+    __tablename__ = "sync_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("ponto_connections.id", ondelete="CASCADE"), unique=True)
+    next_sync_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    initial_import_done: Mapped[bool] = mapped_column(default=False)
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebhookEvent(Base):
+    """A verified Ponto webhook, recorded once (by event id) and processed by the worker."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(128))
+    organization_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    synchronization_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class BalanceSnapshot(Base):
+    """Balances as last summarised, for 'change since the previous summary'."""
+
+    __tablename__ = "balance_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("bank_accounts.id", ondelete="CASCADE"), index=True)
+    taken_at: Mapped[datetime]
+    current_balance: Mapped[int | None] = mapped_column(BigInteger)
+    available_balance: Mapped[int | None] = mapped_column(BigInteger)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import OutboxMessage
+from .models import OutboxMessage, Workspace
 
 LEASE = timedelta(seconds=60)
 
@@ -47,10 +47,12 @@ async def enqueue(
 
 
 def _claimable(now: datetime) -> Any:
+    paused = select(Workspace.id).where(Workspace.slack_paused_reason.is_not(None))
     return and_(
         OutboxMessage.status == "pending",
         OutboxMessage.next_attempt_at <= now,
         or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now),
+        OutboxMessage.workspace_id.not_in(paused),
     )
 
 
@@ -64,7 +66,9 @@ async def claim_due(
     claimed: list[int] = []
     for message_id in ids:
         result = await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id, _claimable(now)).values(lease_until=now + lease)
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, _claimable(now))
+            .values(lease_until=now + lease, claims=OutboxMessage.claims + 1)
         )
         if result.rowcount == 1:
             claimed.append(message_id)
@@ -110,3 +114,34 @@ async def counts(session: AsyncSession, workspace_id: int) -> dict[str, int]:
         .group_by(OutboxMessage.status)
     )
     return {status: count for status, count in rows.all()}
+
+
+async def postpone_channel(
+    session: AsyncSession, workspace_id: int, channel: str, *, until: datetime, error: str, message_id: int
+) -> None:
+    """Hold every pending message of a channel, so they still arrive in order after a retry."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(attempts=OutboxMessage.attempts + 1, last_error=error, lease_until=None)
+    )
+
+
+async def release(session: AsyncSession, message_ids: list[int]) -> None:
+    """Give leased messages back untouched (their channel was held earlier in this round)."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(lease_until=None, claims=OutboxMessage.claims - 1)
+        )

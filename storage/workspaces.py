@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Workspace
+from .models import PontoConnection, Workspace
 
 
 async def get_by_team(session: AsyncSession, team_id: str) -> Workspace | None:
@@ -30,3 +31,31 @@ async def team_ids(session: AsyncSession, workspace_ids: Iterable[int]) -> dict[
         return {}
     rows = await session.execute(select(Workspace.id, Workspace.team_id).where(Workspace.id.in_(ids)))
     return {workspace_id: team_id for workspace_id, team_id in rows.all()}
+
+
+async def pause_slack(session: AsyncSession, workspace_id: int, *, reason: str, now: datetime) -> bool:
+    """Stop posting for a workspace (its outbox is kept); True when it was not paused yet."""
+    workspace = await session.get(Workspace, workspace_id)
+    if workspace is None or workspace.slack_paused_reason is not None:
+        return False
+    workspace.slack_paused_reason, workspace.slack_paused_at = reason, now
+    await session.flush()
+    return True
+
+
+async def resume_slack(session: AsyncSession, team_id: str) -> str | None:
+    """Post again; returns the reason it was paused for, if it was."""
+    workspace = await get_by_team(session, team_id)
+    if workspace is None or workspace.slack_paused_reason is None:
+        return None
+    reason, workspace.slack_paused_reason, workspace.slack_paused_at = workspace.slack_paused_reason, None, None
+    await session.flush()
+    return reason
+
+
+async def connector(session: AsyncSession, workspace_id: int) -> str | None:
+    """The Slack user who linked Ponto, to tell them what needs their attention."""
+
+    return await session.scalar(
+        select(PontoConnection.connected_by).where(PontoConnection.workspace_id == workspace_id)
+    )

@@ -16,8 +16,11 @@ from .settings import ConfigError, Settings
 
 def banner(settings: Settings, host: str, port: int) -> str:
     base = settings.public_url
-    slack = {"oauth": "REAL (multi-workspace install)", "single": "REAL (bot token)",
-             "sandbox": "SIMULATED (local stand-in)"}[settings.slack_mode]  # fmt: skip
+    slack = {
+        "oauth": "REAL (multi-workspace install)",
+        "single": "REAL (bot token)",
+        "sandbox": "SIMULATED (local stand-in)",
+    }[settings.slack_mode]
     ponto = "REAL (" + settings.ponto_api_url + ")" if settings.ponto_is_real else "SIMULATED (local stand-in)"
     lines = [
         "",
@@ -40,8 +43,9 @@ def banner(settings: Settings, host: str, port: int) -> str:
             f"  Ponto Connect redirect URI:         {base}/ponto/callback",
             f"  Ponto webhook URL:                  {base}/ponto/webhooks",
         ]
-    if host not in ("127.0.0.1", "localhost", "::1") and (settings.slack_mode == "sandbox"
-                                                           or not settings.ponto_is_real):  # fmt: skip
+    if host not in ("127.0.0.1", "localhost", "::1") and (
+        settings.slack_mode == "sandbox" or not settings.ponto_is_real
+    ):
         lines += ["", "  WARNING: a stand-in with public demo credentials is reachable beyond this machine."]
     return "\n".join(lines) + "\n"
 

@@ -16,17 +16,31 @@ STYLE = (
 AGAIN = "Go back to Slack and type <code>/ponto activate</code> to get a new link."
 PROBLEMS = {
     Problem.DENIED: ("Nothing was connected", "The request was declined at Ponto, so no account was linked. " + AGAIN),
-    Problem.MISSING: ("This link is incomplete", "The address has no authorization code or state, so it cannot "
-                      "be used; it may have been cut when copied. " + AGAIN),
-    Problem.UNKNOWN_STATE: ("This link is not valid", "We do not know this connection request: the address may "
-                            "have been altered or copied incompletely. Nothing was connected. " + AGAIN),
-    Problem.USED_STATE: ("This link was already used", "Each connection link works once. If the first attempt "
-                         "succeeded, the accounts are already in your finance channel; otherwise: " + AGAIN),
-    Problem.EXPIRED_STATE: ("This link has expired", "Connection links work for 10 minutes. Nothing was "
-                            "connected. " + AGAIN),
-    Problem.PONTO_FAILED: ("Ponto did not complete the connection", "Ponto could not be reached or refused the "
-                           "request, so nothing was stored. Wait a minute, then " + AGAIN[0].lower() + AGAIN[1:]),
-}  # fmt: skip
+    Problem.MISSING: (
+        "This link is incomplete",
+        "The address has no authorization code or state, so it cannot "
+        "be used; it may have been cut when copied. " + AGAIN,
+    ),
+    Problem.UNKNOWN_STATE: (
+        "This link is not valid",
+        "We do not know this connection request: the address may "
+        "have been altered or copied incompletely. Nothing was connected. " + AGAIN,
+    ),
+    Problem.USED_STATE: (
+        "This link was already used",
+        "Each connection link works once. If the first attempt "
+        "succeeded, the accounts are already in your finance channel; otherwise: " + AGAIN,
+    ),
+    Problem.EXPIRED_STATE: (
+        "This link has expired",
+        "Connection links work for 10 minutes. Nothing was connected. " + AGAIN,
+    ),
+    Problem.PONTO_FAILED: (
+        "Ponto did not complete the connection",
+        "Ponto could not be reached or refused the "
+        "request, so nothing was stored. Wait a minute, then " + AGAIN[0].lower() + AGAIN[1:],
+    ),
+}
 
 
 def page(title: str, body: str) -> str:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import time, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
 
@@ -27,6 +31,13 @@ DEFAULTS = {
     "PONTO_AUTH_URL": "https://authorization.myponto.com/oauth2/auth",
     "PONTO_WEBHOOK_KEYS_URL": "https://api.ibanity.com/webhooks/keys",
     "LOCALE": "en_BE",
+    "SYNC_INTERVAL_MINUTES": "30",
+    "INITIAL_IMPORT_DAYS": "30",
+    "DIGEST_THRESHOLD": "5",
+    "NOTIFY_MIN_AMOUNT": "0",
+    "DAILY_SUMMARY_TIME": "08:30",
+    "TIMEZONE": "Europe/Brussels",
+    "SLACK_MESSAGES_PER_SECOND": "1",
 }
 
 
@@ -75,6 +86,13 @@ class Settings:
     token_encryption_key: str | None = field(default=None, repr=False)
     api_token: str | None = field(default=None, repr=False)
     admin_user_ids: frozenset[str] = frozenset()
+    sync_interval: timedelta = timedelta(minutes=30)
+    initial_import_days: int = 30
+    digest_threshold: int = 5
+    notify_min_amount: Decimal = Decimal(0)
+    daily_summary_time: time | None = time(8, 30)
+    timezone: str = "Europe/Brussels"
+    slack_messages_per_second: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
@@ -110,6 +128,7 @@ class Settings:
             token_encryption_key=get("TOKEN_ENCRYPTION_KEY"),
             api_token=get("API_TOKEN"),
             admin_user_ids=frozenset(u.strip() for u in (get("ADMIN_USER_IDS") or "").split(",") if u.strip()),
+            **_tuning(get),
         )
         settings.validate()
         return settings
@@ -149,6 +168,40 @@ class Settings:
         if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
             return None
         return Path(url.database)
+
+
+def _number(get: Callable[[str], str | None], name: str, kind: Callable[[str], Any], low: float) -> Any:
+    raw = get(name) or ""
+    try:
+        value = kind(raw)
+    except (ValueError, ArithmeticError) as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number") from exc
+    if value < low:
+        raise ConfigError(f"{name} must be at least {low}, not {raw}")
+    return value
+
+
+def _tuning(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """The sync and notification knobs, checked so a typo stops the start with a clear message."""
+    raw_time = get("DAILY_SUMMARY_TIME") or ""
+    try:
+        summary_time = None if raw_time.lower() == "off" else time.fromisoformat(raw_time)
+    except ValueError as exc:
+        raise ConfigError(f"DAILY_SUMMARY_TIME={raw_time!r} must be HH:MM (e.g. 08:30) or off") from exc
+    zone = get("TIMEZONE") or ""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"TIMEZONE={zone!r} is not a time zone name such as Europe/Brussels") from exc
+    return {
+        "sync_interval": timedelta(minutes=_number(get, "SYNC_INTERVAL_MINUTES", float, 1)),
+        "initial_import_days": _number(get, "INITIAL_IMPORT_DAYS", int, 0),
+        "digest_threshold": _number(get, "DIGEST_THRESHOLD", int, 1),
+        "notify_min_amount": _number(get, "NOTIFY_MIN_AMOUNT", Decimal, 0),
+        "daily_summary_time": summary_time,
+        "timezone": zone,
+        "slack_messages_per_second": _number(get, "SLACK_MESSAGES_PER_SECOND", float, 0.01),
+    }
 
 
 def token_keys(settings: Settings) -> str:

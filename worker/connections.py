@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ponto import Account, PontoClient, PontoError, PontoOAuth, authorize_url, make_code_verifier
-from storage import TokenCipher, accounts as account_store, connections, oauth_states, outbox, workspaces
+from storage import TokenCipher, accounts as account_store, connections, oauth_states, outbox, sync_states, workspaces
 from storage.models import BankAccount, PontoConnection, Workspace
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,9 @@ class AccountLine:
 
     @classmethod
     def from_account(cls, account: Account) -> AccountLine:
-        return cls(account.reference, account.name, account.currency,
-                   account.current_balance, account.available_balance)  # fmt: skip
+        return cls(
+            account.reference, account.name, account.currency, account.current_balance, account.available_balance
+        )
 
     def as_payload(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -187,8 +188,9 @@ async def complete_activation(
             session,
             workspace_id=workspace_id,
             connection_id=connection.id,
-            accounts=[_account_data(account) for account in ponto_accounts],
+            accounts=[account_data(account) for account in ponto_accounts],
         )
+        await sync_states.sync_now(session, connection.id, now=now)  # the first sync imports the history
         await outbox.enqueue(
             session,
             workspace_id=workspace_id,
@@ -204,7 +206,7 @@ async def complete_activation(
         return Activation(workspace.team_id, workspace.finance_channel, user_id, info.name, channel_id, lines)
 
 
-def _account_data(account: Account) -> account_store.AccountData:
+def account_data(account: Account) -> account_store.AccountData:
     return account_store.AccountData(
         ponto_id=account.id,
         reference=account.reference,
@@ -216,16 +218,16 @@ def _account_data(account: Account) -> account_store.AccountData:
         available_balance=account.available_balance,
         authorization_expires_at=account.authorization_expires_at,
         synchronized_at=account.synchronized_at,
-        raw=_jsonable(account.raw),
+        raw=jsonable(account.raw),
     )
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Decimals become strings so the raw body can be stored as JSON without losing digits."""
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {key: jsonable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     if isinstance(value, Decimal):
         return str(value)
     return value
@@ -292,6 +294,8 @@ class Status:
     accounts: list[BankAccount]
     outbox: dict[str, int]
     finance_channel: str | None
+    paused_reason: str | None = None
+    sync_error: str | None = None
 
     @property
     def last_sync(self) -> datetime | None:
@@ -305,11 +309,15 @@ async def status(session: AsyncSession, team_id: str) -> Status:
     workspace = await workspaces.get_by_team(session, team_id)
     if workspace is None:
         return Status(None, [], {}, None)
+    connection = await connections.get_for_workspace(session, workspace.id)
+    sync = await sync_states.get(session, connection.id) if connection else None
     return Status(
-        connection=await connections.get_for_workspace(session, workspace.id),
+        connection=connection,
         accounts=await account_store.list_active(session, workspace.id),
         outbox=await outbox.counts(session, workspace.id),
         finance_channel=workspace.finance_channel,
+        paused_reason=workspace.slack_paused_reason,
+        sync_error=sync.last_error if sync else None,
     )
 
 
@@ -318,3 +326,41 @@ async def connected_by(session: AsyncSession, team_id: str) -> str | None:
     workspace = await workspaces.get_by_team(session, team_id)
     connection = await connections.get_for_workspace(session, workspace.id) if workspace else None
     return connection.connected_by if connection is not None and connection.status == "active" else None
+
+
+async def reauthorization_link(
+    sessions: async_sessionmaker,
+    make_client: Callable[[PontoConnection], PontoClient],
+    *,
+    team_id: str,
+    account_id: str,
+    redirect_uri: str,
+) -> str:
+    """A fresh Ponto link where the person renews the bank authorization of one account."""
+    async with sessions() as session:
+        workspace = await workspaces.get_by_team(session, team_id)
+        connection = await connections.get_for_workspace(session, workspace.id) if workspace else None
+        if connection is None or connection.status != "active":
+            raise NotConnected(team_id)
+    return await make_client(connection).create_reauthorization_request(account_id, redirect_uri)
+
+
+async def stop_workspace(
+    sessions: async_sessionmaker, cipher: TokenCipher, oauth: PontoOAuth, *, team_id: str, reason: str, now: datetime
+) -> bool:
+    """The Slack app was removed: stop posting and syncing, revoke and delete the Ponto tokens."""
+    async with sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, team_id)
+        if workspace is None:
+            return False
+        await workspaces.pause_slack(session, workspace.id, reason=reason, now=now)
+        connection = await connections.get_for_workspace(session, workspace.id)
+        tokens = connections.read_tokens(connection, cipher) if connection else None
+        if connection is not None:
+            connections.forget_tokens(connection, status="disconnected")
+    if tokens is not None:
+        try:
+            await oauth.revoke(tokens.refresh_token or tokens.access_token)
+        except PontoError as exc:
+            log.warning("Ponto revoke after %s failed for team %s: %s", reason, team_id, exc)
+    return True

@@ -13,6 +13,9 @@ Message = tuple[str, list[dict[str, Any]]]
 HELP_LINES = (
     ("activate", "connect (or reconnect) the company's Ponto organization; admins only"),
     ("status", "the connection, its accounts and the last sync"),
+    ("transactions [IBAN or account name] [days]", "the latest transactions, newest first"),
+    ("balance", "each account's balance, the change since the last summary, totals per currency"),
+    ("resume", "post again after Slack refused (channel archived, bot removed...)"),
     ("deactivate", "disconnect Ponto and delete the stored tokens; admins only"),
     ("help", "this list"),
 )
@@ -47,6 +50,12 @@ def status_message(status: Status, locale: str) -> Message:
     waiting, failed = status.outbox.get("pending", 0), status.outbox.get("failed", 0)
     if waiting or failed:
         lines.append(f"Messages waiting: {waiting}; failed: {failed}")
+    if status.paused_reason:
+        lines.append(
+            f":pause_button: Posting is on hold: Slack said `{status.paused_reason}`. Fix it, then `/ponto resume`."
+        )
+    if status.sync_error:
+        lines.append(f":warning: Last sync failed: {escape_mrkdwn(status.sync_error[:200])}")
     accounts = [
         f"• {escape_mrkdwn(a.name)} `{iban(a.reference)}` {a.currency}: {money(a.current_balance, a.currency, locale)}"
         for a in status.accounts

@@ -1,8 +1,16 @@
-"""Button clicks."""
+"""Button clicks: thin, each acks, calls one service and answers privately."""
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from worker import queries
+
+from .. import commands
+from ..services import Services
 
 
 async def ack_link_button(ack: AsyncAck) -> None:
@@ -10,5 +18,33 @@ async def ack_link_button(ack: AsyncAck) -> None:
     await ack()
 
 
+async def reconnect(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
+) -> None:
+    await ack()
+    text, blocks = await commands.activate(services, client, commands.Invocation.from_action(body))
+    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+async def reauthorize(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
+) -> None:
+    await ack()
+    text, blocks = await commands.reauthorize(
+        services, client, commands.Invocation.from_action(body), body["actions"][0]["value"]
+    )
+    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+async def more_transactions(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, services: Services) -> None:
+    await ack()
+    query = queries.TransactionQuery.decode(body["actions"][0]["value"])
+    text, blocks = await commands.transactions_page(services, body["team"]["id"], query)
+    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
 def register(app: AsyncApp) -> None:
     app.action("consent_link")(ack_link_button)
+    app.action("reconnect")(reconnect)
+    app.action("reauthorize")(reauthorize)
+    app.action("transactions_more")(more_transactions)

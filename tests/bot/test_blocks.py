@@ -24,8 +24,13 @@ def assert_valid(blocks: list[dict]) -> None:
 
 
 def _account(n: int, currency: str = "EUR") -> dict:
-    return {"iban": "BE68539007547034", "name": f"Account {n}", "currency": currency,
-            "current_balance": 1234567, "available_balance": -5}  # fmt: skip
+    return {
+        "iban": "BE68539007547034",
+        "name": f"Account {n}",
+        "currency": currency,
+        "current_balance": 1234567,
+        "available_balance": -5,
+    }
 
 
 def test_overview_lists_each_account_with_formatted_iban_and_balances() -> None:
@@ -58,9 +63,12 @@ def test_consent_link_is_a_link_button() -> None:
 
 def test_status_help_and_disconnected_messages_validate() -> None:
     connection = PontoConnection(
-        organization_id="org", organization_name="Acme", status="active", connected_by="U1",
+        organization_id="org",
+        organization_name="Acme",
+        status="active",
+        connected_by="U1",
         connected_at=datetime(2026, 11, 1, tzinfo=UTC),
-    )  # fmt: skip
+    )
     account = BankAccount(name="Current", reference="BE68539007547034", currency="EUR", current_balance=100)
     for _text, blocks in (
         status_message(Status(connection, [account], {"pending": 2}, "#finance"), "en_BE"),

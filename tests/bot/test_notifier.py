@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,9 +20,19 @@ from storage.models import OutboxMessage
 from tests.support.threaded import serve_in_thread
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-OVERVIEW = {"organization_name": "Acme", "connected_by": "U0DEMO",
-            "accounts": [{"iban": "BE68539007547034", "name": "Current", "currency": "EUR",
-                          "current_balance": 100, "available_balance": 100}]}  # fmt: skip
+OVERVIEW = {
+    "organization_name": "Acme",
+    "connected_by": "U0DEMO",
+    "accounts": [
+        {
+            "iban": "BE68539007547034",
+            "name": "Current",
+            "currency": "EUR",
+            "current_balance": 100,
+            "available_balance": 100,
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -44,8 +54,9 @@ async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker]:
 async def _queue(sessions: async_sessionmaker, channel: str, kind: str = "accounts_overview") -> int:
     async with sessions.begin() as session:
         workspace = await workspaces.get_or_create(session, "T0DEMO", finance_channel="#finance")
-        message = await outbox.enqueue(session, workspace_id=workspace.id, channel=channel, kind=kind,
-                                       payload=OVERVIEW, now=NOW)  # fmt: skip
+        message = await outbox.enqueue(
+            session, workspace_id=workspace.id, channel=channel, kind=kind, payload=OVERVIEW, now=NOW
+        )
         assert message is not None
         return message.id
 
@@ -74,35 +85,99 @@ async def test_delivers_by_channel_name_with_outbox_metadata(stand_in, sessions:
     ]
 
 
-async def test_permanent_slack_errors_are_kept_as_failed_with_the_reason(stand_in, sessions) -> None:
+async def _rows(sessions: async_sessionmaker) -> list[OutboxMessage]:
+    async with sessions() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def _paused(sessions: async_sessionmaker) -> str | None:
+    async with sessions() as session:
+        workspace = await workspaces.get_by_team(session, "T0DEMO")
+        return workspace.slack_paused_reason if workspace else None
+
+
+@pytest.mark.parametrize(
+    ("channel", "reason"),
+    [("#no-such-channel", "channel_not_found"), ("G0SECRET", "method_not_supported_for_channel_type")],
+)
+async def test_a_refused_channel_pauses_the_workspace_and_keeps_the_outbox(stand_in, sessions, channel, reason):
     sandbox, api_url = stand_in
-    await _queue(sessions, "#no-such-channel")
-    await _queue(sessions, "G0SECRET")  # private, bot not invited: not_in_channel, joining is refused
-    await _queue(sessions, "#finance", kind="from_a_newer_version")
+    await _queue(sessions, channel)
+    await _queue(sessions, "#finance")
     notifier = _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, api_url))
     await notifier.deliver_due()
-    async with sessions() as session:
-        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-    assert [(r.status, r.last_error) for r in rows] == [
-        ("failed", "channel_not_found"),
-        ("failed", "method_not_supported_for_channel_type"),
-        ("failed", "unknown message kind 'from_a_newer_version'"),
-    ]
+    assert await _paused(sessions) == reason
+    assert [r.status for r in await _rows(sessions)] == ["pending", "pending"]  # nothing lost
+    assert await notifier.deliver_due() == 0  # and nothing posted while paused
     assert sandbox.workspace.channels["C0FINANCE"].messages == []
 
 
-async def test_a_revoked_token_fails_without_retry_storm(stand_in, sessions) -> None:
+async def test_a_message_of_an_unknown_kind_fails_alone(stand_in, sessions) -> None:
+    sandbox, api_url = stand_in
+    await _queue(sessions, "#finance", kind="from_a_newer_version")
+    await _queue(sessions, "#finance")
+    await _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, api_url)).deliver_due()
+    rows = await _rows(sessions)
+    assert [(r.status, r.last_error) for r in rows] == [
+        ("failed", "unknown message kind 'from_a_newer_version'"),
+        ("sent", None),
+    ]
+    assert len(sandbox.workspace.channels["C0FINANCE"].messages) == 1
+
+
+async def test_a_revoked_token_pauses_posting(stand_in, sessions) -> None:
     _sandbox, api_url = stand_in
     await _queue(sessions, "#finance")
     await _notifier(sessions, web_client("xoxb-revoked", api_url)).deliver_due()
-    async with sessions() as session:
-        (row,) = await session.scalars(select(OutboxMessage))
-    assert (row.status, row.last_error, row.attempts) == ("failed", "invalid_auth", 1)
+    assert await _paused(sessions) == "invalid_auth"
+    assert [r.status for r in await _rows(sessions)] == ["pending"]
 
 
 async def test_unreachable_slack_is_retried_later(sessions) -> None:
     await _queue(sessions, "C0FINANCE")
+    await _queue(sessions, "C0FINANCE")
     await _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, "http://127.0.0.1:9/api/")).deliver_due()
-    async with sessions() as session:
-        (row,) = await session.scalars(select(OutboxMessage))
-    assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at > NOW
+    first, second = await _rows(sessions)
+    assert first.status == "pending" and first.attempts == 1 and first.next_attempt_at > NOW
+    assert second.status == "pending" and second.next_attempt_at >= first.next_attempt_at  # order kept
+
+
+async def test_rate_limited_for_a_while_every_message_arrives_in_order(stand_in, sessions) -> None:
+    sandbox, api_url = stand_in
+    ids = [await _queue(sessions, "#finance") for _ in range(6)]
+    # 429 six times in a row: more than the client's own retries, so the notifier must hold and come back.
+    sandbox.api.faults.append({"method": "chat.postMessage", "status": 429, "retry_after": 0, "count": 6})
+    clock = [NOW]
+
+    async def client_for_team(team_id: str) -> AsyncWebClient:
+        return web_client(DEFAULT_BOT_TOKEN, api_url)
+
+    notifier = Notifier(sessions, client_for_team, locale="en_BE", clock=lambda: clock[0], pace_seconds=0.01)
+    for _ in range(20):
+        await notifier.deliver_due()
+        clock[0] += timedelta(minutes=10)
+        if all(r.status == "sent" for r in await _rows(sessions)):
+            break
+    posted = [m["metadata"]["event_payload"]["outbox_id"] for m in sandbox.workspace.channels["C0FINANCE"].messages]
+    assert posted == ids
+
+
+async def test_after_a_crash_a_posted_message_is_found_not_posted_again(stand_in, sessions) -> None:
+    sandbox, api_url = stand_in
+    message_id = await _queue(sessions, "#finance")
+    client = web_client(DEFAULT_BOT_TOKEN, api_url)
+    notifier = _notifier(sessions, client)
+    async with sessions.begin() as session:  # a notifier claims it, posts it, and dies before marking it sent
+        (row,) = await outbox.claim_due(session, now=NOW)
+    await notifier._post(client, "C0FINANCE", "posted before the crash", [], message_id)
+    later = Notifier(
+        sessions, lambda team: _same(client), locale="en_BE", clock=lambda: NOW + outbox.LEASE + timedelta(seconds=1)
+    )
+    assert await later.deliver_due() == 1
+    assert len(sandbox.workspace.channels["C0FINANCE"].messages) == 1
+    (row,) = await _rows(sessions)
+    assert row.status == "sent" and row.slack_ts == sandbox.workspace.channels["C0FINANCE"].messages[0]["ts"]
+
+
+async def _same(client: AsyncWebClient) -> AsyncWebClient:
+    return client

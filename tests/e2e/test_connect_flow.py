@@ -65,7 +65,7 @@ def test_activate_consent_and_overview_in_channel(server: Server, browser: httpx
     for iban in ("BE50737012345618", "BE15001765432130", "BE56363123456788"):
         assert iban in page.text
 
-    overview = server.wait_history(browser, 1)[0]
+    overview = server.wait_history(browser, 1)[-1]  # the oldest message
     text = json.dumps(overview["blocks"])
     assert overview["text"].startswith("Ponto connected: 3 accounts of Demo Company BV")
     assert "BE50 7370 1234 5618" in text and "12.840,55" in text and "US$" in text
@@ -158,10 +158,17 @@ def _signed(body: str, secret: str, timestamp: int) -> dict[str, str]:
     }
 
 
-COMMAND = urlencode({
-    "team_id": "T0DEMO", "user_id": ADMIN, "channel_id": "C0FINANCE", "command": "/ponto", "text": "activate",
-    "response_url": "http://127.0.0.1:9/unused", "trigger_id": "1.2.3",
-})  # fmt: skip
+COMMAND = urlencode(
+    {
+        "team_id": "T0DEMO",
+        "user_id": ADMIN,
+        "channel_id": "C0FINANCE",
+        "command": "/ponto",
+        "text": "activate",
+        "response_url": "http://127.0.0.1:9/unused",
+        "trigger_id": "1.2.3",
+    }
+)
 
 
 @pytest.mark.parametrize(
@@ -204,8 +211,10 @@ def test_deactivate_revokes_deletes_tokens_and_tells_the_channel(tmp_path: Path,
         count = len(server.ephemerals(browser, ADMIN))
         server.slash(browser, "deactivate", user=ADMIN)
         assert "Disconnected" in server.wait_ephemeral(browser, ADMIN, count + 1)["text"]
-        messages = server.wait_history(browser, 2)
-        assert "disconnected Demo Company BV" in messages[0]["text"]
+        deadline = time.monotonic() + 15
+        while not any("disconnected Demo Company BV" in m["text"] for m in server.history(browser)):
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.2)
         (row,) = server.records("ponto_connections")
         assert row["status"] == "disconnected"
         assert row["access_token_enc"] is None and row["refresh_token_enc"] is None

@@ -53,10 +53,12 @@ def client_with(sleeps: Sleeps, **kwargs) -> PontoClient:
 @respx.mock
 async def test_429_waits_for_retry_after_then_succeeds() -> None:
     sleeps = Sleeps()
-    respx.get(f"{API}/userinfo").mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "7"}, json={"errors": [{"code": "tooManyRequests"}]}),
-        httpx.Response(200, content=USERINFO),
-    ])  # fmt: skip
+    respx.get(f"{API}/userinfo").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}, json={"errors": [{"code": "tooManyRequests"}]}),
+            httpx.Response(200, content=USERINFO),
+        ]
+    )
     info = await client_with(sleeps).userinfo()
     assert info.name == "New documentation" and sleeps.delays == [7.0]
 
@@ -81,9 +83,13 @@ async def test_retries_are_bounded() -> None:
 @respx.mock
 async def test_timeouts_and_truncated_bodies_are_retried_on_get() -> None:
     sleeps = Sleeps()
-    respx.get(f"{API}/userinfo").mock(side_effect=[
-        httpx.ReadTimeout("slow"), httpx.Response(200, content=USERINFO[:40]), httpx.Response(200, content=USERINFO),
-    ])  # fmt: skip
+    respx.get(f"{API}/userinfo").mock(
+        side_effect=[
+            httpx.ReadTimeout("slow"),
+            httpx.Response(200, content=USERINFO[:40]),
+            httpx.Response(200, content=USERINFO),
+        ]
+    )
     assert (await client_with(sleeps).userinfo()).organization_id
     assert len(sleeps.delays) == 2
 
@@ -118,8 +124,16 @@ def _tokens(access: str, refresh: str, expires_in: int = 1800) -> TokenSet:
 
 
 def _token_response(access: str, refresh: str) -> httpx.Response:
-    return httpx.Response(200, json={"access_token": access, "refresh_token": refresh, "expires_in": 1799,
-                                     "scope": "ai", "token_type": "bearer"})  # fmt: skip
+    return httpx.Response(
+        200,
+        json={
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires_in": 1799,
+            "scope": "ai",
+            "token_type": "bearer",
+        },
+    )
 
 
 def _manager(store: MemoryTokenStore, key: str) -> TokenManager:
@@ -187,8 +201,9 @@ async def test_a_spent_refresh_token_means_reconnect() -> None:
 @respx.mock
 async def test_signed_requests_carry_a_verifiable_signature() -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.BestAvailableEncryption(b"pass"))  # fmt: skip
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pass")
+    )
     signer = RequestSigner(pem, "cert-42", passphrase="pass", clock=lambda: 1700000000.0)
     route = respx.post(f"{API}/synchronizations").respond(
         201, content=fixture_bytes("ponto-connect/synchronization.json")
@@ -200,11 +215,16 @@ async def test_signed_requests_carry_a_verifiable_signature() -> None:
     assert params["keyId"] == '"cert-42"' and params["created"] == "1700000000" and params["algorithm"] == '"hs2019"'
     names = params["headers"].strip('"').split()
     assert names == ["(request-target)", "host", "digest", "(created)", "authorization", "ibanity-idempotency-key"]
-    text = "\n".join([
-        "(request-target): post /ponto-connect/synchronizations", "host: api.example.test",
-        f"digest: {request.headers['digest']}", "(created): 1700000000", "authorization: Bearer t",
-        f"ibanity-idempotency-key: {request.headers['ibanity-idempotency-key']}",
-    ])  # fmt: skip
+    text = "\n".join(
+        [
+            "(request-target): post /ponto-connect/synchronizations",
+            "host: api.example.test",
+            f"digest: {request.headers['digest']}",
+            "(created): 1700000000",
+            "authorization: Bearer t",
+            f"ibanity-idempotency-key: {request.headers['ibanity-idempotency-key']}",
+        ]
+    )
     signature = base64.b64decode(params["signature"].strip('"'))
     key.public_key().verify(
         signature, text.encode(), padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()

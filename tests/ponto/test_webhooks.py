@@ -52,8 +52,9 @@ def test_the_real_webhook_verifies_at_its_own_time() -> None:
     ],
 )
 def test_alterations_are_refused(change: dict, reason: str) -> None:
-    kwargs = {"audience": AUDIENCE, "now": IAT + 5} | {k: v for k, v in change.items() if k in ("audience", "now",
-                                                                                                 "issuer")}  # fmt: skip
+    kwargs = {"audience": AUDIENCE, "now": IAT + 5} | {
+        k: v for k, v in change.items() if k in ("audience", "now", "issuer")
+    }
     with pytest.raises(WebhookError, match=reason):
         verify(change.get("body", BODY), change.get("signature", SIGNATURE), JWKS, **kwargs)
 
@@ -91,8 +92,9 @@ def test_every_event_type_parses() -> None:
     event = parse_event(BODY)
     assert event.type == "pontoConnect.synchronization.succeededWithoutChange" and event.known
     assert (event.account_id, event.synchronization_id) == (
-        "1d89d411-e310-4802-bbb7-aad7d98371e7", "178b59a6-679f-43d4-b5ad-28caea0bc08b",
-    )  # fmt: skip
+        "1d89d411-e310-4802-bbb7-aad7d98371e7",
+        "178b59a6-679f-43d4-b5ad-28caea0bc08b",
+    )
     assert parse_event((HOOKS / "synchronizationSucceededWithoutChange.json").read_bytes()).organization_id
     for event_type in EVENT_TYPES:
         organization = {"organization": {"data": {"id": "o1", "type": "organization"}}}

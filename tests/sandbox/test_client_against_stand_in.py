@@ -45,20 +45,29 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 async def link(http: httpx.AsyncClient, base: str) -> TokenSet:
     """Consent and code exchange, as the app does them."""
     verifier = "k" * 64
-    consent = await http.post(f"{base}/oauth2/auth", data={
-        "client_id": stand_in.DEFAULT_CLIENT_ID, "redirect_uri": "http://app.test/cb", "response_type": "code",
-        "scope": "ai pi name offline_access", "state": "s", "code_challenge": code_challenge(verifier),
-        "code_challenge_method": "S256",
-    })  # fmt: skip
+    consent = await http.post(
+        f"{base}/oauth2/auth",
+        data={
+            "client_id": stand_in.DEFAULT_CLIENT_ID,
+            "redirect_uri": "http://app.test/cb",
+            "response_type": "code",
+            "scope": "ai pi name offline_access",
+            "state": "s",
+            "code_challenge": code_challenge(verifier),
+            "code_challenge_method": "S256",
+        },
+    )
     code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
-    oauth = PontoOAuth(http, OAuthClientConfig(f"{base}/api", stand_in.DEFAULT_CLIENT_ID,
-                                               stand_in.DEFAULT_CLIENT_SECRET))  # fmt: skip
+    oauth = PontoOAuth(
+        http, OAuthClientConfig(f"{base}/api", stand_in.DEFAULT_CLIENT_ID, stand_in.DEFAULT_CLIENT_SECRET)
+    )
     return await oauth.exchange_code(code, redirect_uri="http://app.test/cb", verifier=verifier)
 
 
 def managed_client(http: httpx.AsyncClient, base: str, store: MemoryTokenStore, key: str) -> PontoClient:
-    oauth = PontoOAuth(http, OAuthClientConfig(f"{base}/api", stand_in.DEFAULT_CLIENT_ID,
-                                               stand_in.DEFAULT_CLIENT_SECRET))  # fmt: skip
+    oauth = PontoOAuth(
+        http, OAuthClientConfig(f"{base}/api", stand_in.DEFAULT_CLIENT_ID, stand_in.DEFAULT_CLIENT_SECRET)
+    )
     return PontoClient(http, api_url=f"{base}/api", tokens=TokenManager(oauth, store, key=key), retry=FAST)
 
 
@@ -94,8 +103,9 @@ async def test_a_synchronization_moves_on_and_lists_its_updated_transactions(htt
     assert done.status == "success"
     updated = {t.id async for t in client.iter_updated_transactions(sync.id)}
     assert updated == set(added["ids"])
-    again = await client.wait_synchronization((await client.create_synchronization(account.id,
-                                               "accountTransactions")).id, interval=0.05)  # fmt: skip
+    again = await client.wait_synchronization(
+        (await client.create_synchronization(account.id, "accountTransactions")).id, interval=0.05
+    )
     assert [t async for t in client.iter_updated_transactions(again.id)] == []  # reported once
 
 
@@ -104,10 +114,17 @@ async def test_reauthorization_and_payment_links(http, base) -> None:
     account = (await client.list_accounts())[0]
     link_url = await client.create_reauthorization_request(account.id, "http://app.test/back")
     assert link_url.startswith(f"{base}/reauthorize/")
-    payment = await client.create_payment(account.id, NewPayment(
-        amount=4200, currency="EUR", creditor_name="Imprimerie Dumont SA", creditor_iban="BE68539007547034",
-        remittance_information="+++090/9337/55493+++", remittance_information_type="structured",
-    ))  # fmt: skip
+    payment = await client.create_payment(
+        account.id,
+        NewPayment(
+            amount=4200,
+            currency="EUR",
+            creditor_name="Imprimerie Dumont SA",
+            creditor_iban="BE68539007547034",
+            remittance_information="+++090/9337/55493+++",
+            remittance_information_type="structured",
+        ),
+    )
     assert payment.status == "unsigned" and payment.amount == 4200 and payment.redirect
     real = set(load_fixture("ponto-connect/payment_create.json")["data"]["attributes"])
     assert real - {"requestedExecutionDate", "creditorAgent", "creditorAgentType", "endToEndId"} <= set(
@@ -134,8 +151,9 @@ async def test_429_with_retry_after_and_a_burst_of_500s(http, base) -> None:
 
 async def test_timeouts_and_truncated_json_are_retried(base) -> None:
     async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as http:
-        client = PontoClient(http, api_url=f"{base}/api", access_token=(await link(http, base)).access_token,
-                             retry=FAST)  # fmt: skip
+        client = PontoClient(
+            http, api_url=f"{base}/api", access_token=(await link(http, base)).access_token, retry=FAST
+        )
         await control(http, base, "faults", {"path": "/accounts$", "delay": 1.0, "count": 1})
         await control(http, base, "faults", {"path": "/accounts$", "truncate": True, "count": 1})
         assert len(await client.list_accounts()) == 3

@@ -31,11 +31,26 @@ def tls_stand_in(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     port = free_port()
     log = (tmp_path_factory.mktemp("tls") / "stand-in.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "sandbox", "ponto", "--port", str(port), "--tls-cert", str(pki.server_cert),
-         "--tls-key", str(pki.server_key), "--tls-client-ca", str(pki.ca)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "web.cli",
+            "sandbox",
+            "ponto",
+            "--port",
+            str(port),
+            "--tls-cert",
+            str(pki.server_cert),
+            "--tls-key",
+            str(pki.server_key),
+            "--tls-client-ca",
+            str(pki.ca),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         cwd=Path(__file__).resolve().parents[2],
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -54,14 +69,22 @@ async def test_with_the_client_certificate_the_whole_flow_works(pki: Pki, tls_st
     context = client_context(str(pki.client_cert), str(pki.client_key), pki.passphrase, ca_file=str(pki.ca))
     async with httpx.AsyncClient(verify=context, timeout=10) as http:
         verifier = "m" * 64
-        consent = await http.post(f"{tls_stand_in}/oauth2/auth", data={
-            "client_id": stand_in.DEFAULT_CLIENT_ID, "redirect_uri": "https://app.test/cb", "response_type": "code",
-            "scope": "ai name offline_access", "state": "s", "code_challenge": code_challenge(verifier),
-            "code_challenge_method": "S256",
-        })  # fmt: skip
+        consent = await http.post(
+            f"{tls_stand_in}/oauth2/auth",
+            data={
+                "client_id": stand_in.DEFAULT_CLIENT_ID,
+                "redirect_uri": "https://app.test/cb",
+                "response_type": "code",
+                "scope": "ai name offline_access",
+                "state": "s",
+                "code_challenge": code_challenge(verifier),
+                "code_challenge_method": "S256",
+            },
+        )
         code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
-        oauth = PontoOAuth(http, OAuthClientConfig(f"{tls_stand_in}/api", stand_in.DEFAULT_CLIENT_ID,
-                                                   stand_in.DEFAULT_CLIENT_SECRET))  # fmt: skip
+        oauth = PontoOAuth(
+            http, OAuthClientConfig(f"{tls_stand_in}/api", stand_in.DEFAULT_CLIENT_ID, stand_in.DEFAULT_CLIENT_SECRET)
+        )
         tokens = await oauth.exchange_code(code, redirect_uri="https://app.test/cb", verifier=verifier)
         client = PontoClient(http, api_url=f"{tls_stand_in}/api", access_token=tokens.access_token)
         assert len(await client.list_accounts()) == 3
@@ -90,9 +113,13 @@ async def test_the_settings_path_presents_the_configured_certificate(
 
     monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca))  # trust the throwaway CA as the system store would
     settings = Settings.from_env(
-        {"PONTO_CERT_FILE": str(pki.client_cert), "PONTO_KEY_FILE": str(pki.client_key),
-         "PONTO_KEY_PASSPHRASE": pki.passphrase}, env_file=None,
-    )  # fmt: skip
+        {
+            "PONTO_CERT_FILE": str(pki.client_cert),
+            "PONTO_KEY_FILE": str(pki.client_key),
+            "PONTO_KEY_PASSPHRASE": pki.passphrase,
+        },
+        env_file=None,
+    )
     async with ponto_http_client(settings) as http:
         response = await http.get(f"{tls_stand_in}/api/userinfo")
     assert response.status_code == 401  # TLS accepted; the API itself now asks for a token

@@ -24,20 +24,33 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 async def _tokens(http: httpx.AsyncClient, scope: str = "ai pi name offline_access") -> dict:
     verifier = "v" * 64
-    consent = await http.post(f"{BASE}/oauth2/auth", data={
-        "client_id": stand_in.DEFAULT_CLIENT_ID, "redirect_uri": "http://app.test/ponto/callback",
-        "response_type": "code", "scope": scope, "state": "s1", "code_challenge": code_challenge(verifier),
-        "code_challenge_method": "S256", "decision": "approve",
-    })  # fmt: skip
+    consent = await http.post(
+        f"{BASE}/oauth2/auth",
+        data={
+            "client_id": stand_in.DEFAULT_CLIENT_ID,
+            "redirect_uri": "http://app.test/ponto/callback",
+            "response_type": "code",
+            "scope": scope,
+            "state": "s1",
+            "code_challenge": code_challenge(verifier),
+            "code_challenge_method": "S256",
+            "decision": "approve",
+        },
+    )
     assert consent.status_code == 303
     query = parse_qs(urlsplit(consent.headers["location"]).query)
     assert query["state"] == ["s1"]
     response = await http.post(
         f"{BASE}/api/oauth2/token",
-        data={"grant_type": "authorization_code", "code": query["code"][0], "code_verifier": verifier,
-              "redirect_uri": "http://app.test/ponto/callback", "client_id": stand_in.DEFAULT_CLIENT_ID},
+        data={
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "code_verifier": verifier,
+            "redirect_uri": "http://app.test/ponto/callback",
+            "client_id": stand_in.DEFAULT_CLIENT_ID,
+        },
         auth=(stand_in.DEFAULT_CLIENT_ID, stand_in.DEFAULT_CLIENT_SECRET),
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -61,8 +74,10 @@ async def test_token_and_userinfo_bodies_match_the_real_ones(http: httpx.AsyncCl
     tokens = await _tokens(http)
     assert set(load_fixture("ponto-connect/create_access_token.json")) == set(tokens)
     info = await http.get(f"{BASE}/api/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
-    real = set(load_fixture("ponto-connect/userinfo.json")) - {"representativeOrganizationId",
-                                                               "representativeOrganizationName"}  # fmt: skip
+    real = set(load_fixture("ponto-connect/userinfo.json")) - {
+        "representativeOrganizationId",
+        "representativeOrganizationName",
+    }
     assert real <= set(info.json())
 
 
@@ -101,13 +116,25 @@ async def test_refresh_tokens_rotate_and_are_single_use(http: httpx.AsyncClient)
 @pytest.mark.parametrize("problem", ["wrong_verifier", "wrong_redirect", "bad_client", "code_reuse"])
 async def test_code_exchange_is_strict(http: httpx.AsyncClient, problem: str) -> None:
     verifier = "w" * 64
-    consent = await http.post(f"{BASE}/oauth2/auth", data={
-        "client_id": stand_in.DEFAULT_CLIENT_ID, "redirect_uri": "http://app.test/cb", "response_type": "code",
-        "scope": "ai", "state": "s", "code_challenge": code_challenge(verifier), "code_challenge_method": "S256",
-    })  # fmt: skip
+    consent = await http.post(
+        f"{BASE}/oauth2/auth",
+        data={
+            "client_id": stand_in.DEFAULT_CLIENT_ID,
+            "redirect_uri": "http://app.test/cb",
+            "response_type": "code",
+            "scope": "ai",
+            "state": "s",
+            "code_challenge": code_challenge(verifier),
+            "code_challenge_method": "S256",
+        },
+    )
     code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
-    form = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-            "redirect_uri": "http://app.test/cb"}  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "code_verifier": verifier,
+        "redirect_uri": "http://app.test/cb",
+    }
     auth = (stand_in.DEFAULT_CLIENT_ID, stand_in.DEFAULT_CLIENT_SECRET)
     if problem == "wrong_verifier":
         form["code_verifier"] = "x" * 64
@@ -123,10 +150,15 @@ async def test_code_exchange_is_strict(http: httpx.AsyncClient, problem: str) ->
 
 
 async def test_consent_page_refuses_requests_without_pkce(http: httpx.AsyncClient) -> None:
-    page = await http.get(f"{BASE}/oauth2/auth", params={
-        "client_id": stand_in.DEFAULT_CLIENT_ID, "redirect_uri": "http://app.test/cb", "response_type": "code",
-        "state": "s",
-    })  # fmt: skip
+    page = await http.get(
+        f"{BASE}/oauth2/auth",
+        params={
+            "client_id": stand_in.DEFAULT_CLIENT_ID,
+            "redirect_uri": "http://app.test/cb",
+            "response_type": "code",
+            "state": "s",
+        },
+    )
     assert page.status_code == 400 and "PKCE is required" in page.text
 
 

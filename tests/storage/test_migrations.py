@@ -11,8 +11,9 @@ from storage.models import Base
 async def test_upgrade_creates_every_table_and_column(sessions: async_sessionmaker) -> None:
     async with sessions() as session:
         connection = await session.connection()
-        tables = await connection.run_sync(lambda c: {t: {col["name"] for col in inspect(c).get_columns(t)}
-                                                      for t in inspect(c).get_table_names()})  # fmt: skip
+        tables = await connection.run_sync(
+            lambda c: {t: {col["name"] for col in inspect(c).get_columns(t)} for t in inspect(c).get_table_names()}
+        )
     for table in Base.metadata.sorted_tables:
         assert table.name in tables
         assert tables[table.name] == {column.name for column in table.columns}, table.name

@@ -23,9 +23,14 @@ async def _workspace(sessions: async_sessionmaker, team: str = "T1") -> int:
 async def _state(sessions: async_sessionmaker, workspace_id: int) -> str:
     async with sessions.begin() as session:
         return await oauth_states.create(
-            session, workspace_id=workspace_id, user_id="U1", channel_id="C1", response_url=None,
-            code_verifier_enc="enc", now=NOW,
-        )  # fmt: skip
+            session,
+            workspace_id=workspace_id,
+            user_id="U1",
+            channel_id="C1",
+            response_url=None,
+            code_verifier_enc="enc",
+            now=NOW,
+        )
 
 
 async def test_a_state_is_consumed_once_even_by_racing_callers(sessions: async_sessionmaker) -> None:
@@ -63,8 +68,9 @@ async def test_outbox_leases_each_message_to_one_deliverer(sessions: async_sessi
     workspace_id = await _workspace(sessions)
     async with sessions.begin() as session:
         for n in range(6):
-            await outbox.enqueue(session, workspace_id=workspace_id, channel="#finance", kind="k", payload={"n": n},
-                                 now=NOW)  # fmt: skip
+            await outbox.enqueue(
+                session, workspace_id=workspace_id, channel="#finance", kind="k", payload={"n": n}, now=NOW
+            )
 
     async def claim() -> list[int]:
         async with sessions.begin() as session:
@@ -82,10 +88,12 @@ async def test_outbox_leases_each_message_to_one_deliverer(sessions: async_sessi
 async def test_outbox_dedupe_key_queues_once(sessions: async_sessionmaker) -> None:
     workspace_id = await _workspace(sessions)
     async with sessions.begin() as session:
-        first = await outbox.enqueue(session, workspace_id=workspace_id, channel="#f", kind="k", payload={},
-                                     now=NOW, dedupe_key="alert:1")  # fmt: skip
-        again = await outbox.enqueue(session, workspace_id=workspace_id, channel="#f", kind="k", payload={},
-                                     now=NOW, dedupe_key="alert:1")  # fmt: skip
+        first = await outbox.enqueue(
+            session, workspace_id=workspace_id, channel="#f", kind="k", payload={}, now=NOW, dedupe_key="alert:1"
+        )
+        again = await outbox.enqueue(
+            session, workspace_id=workspace_id, channel="#f", kind="k", payload={}, now=NOW, dedupe_key="alert:1"
+        )
     assert first is not None and again is None
     async with sessions() as session:
         assert await outbox.counts(session, workspace_id) == {"pending": 1}
@@ -97,9 +105,15 @@ async def test_tokens_are_stored_encrypted(sessions: async_sessionmaker) -> None
     tokens = connections.Tokens("access-plain", "refresh-plain", NOW + timedelta(minutes=30), "ai")
     async with sessions.begin() as session:
         await connections.save_connection(
-            session, cipher, workspace_id=workspace_id, organization_id="org", organization_name="Org",
-            tokens=tokens, connected_by="U1", now=NOW,
-        )  # fmt: skip
+            session,
+            cipher,
+            workspace_id=workspace_id,
+            organization_id="org",
+            organization_name="Org",
+            tokens=tokens,
+            connected_by="U1",
+            now=NOW,
+        )
     async with sessions() as session:
         row = await session.scalar(select(PontoConnection))
     assert row is not None

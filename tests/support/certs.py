@@ -51,8 +51,9 @@ def _cert(subject: str, key, issuer_name: x509.Name, issuer_key, *, ca: bool, us
 def _write(path: Path, cert, key, passphrase: str | None = None) -> tuple[Path, Path]:
     cert_path, key_path = path.with_suffix(".crt"), path.with_suffix(".key")
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    encryption = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
-                  else serialization.NoEncryption())  # fmt: skip
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    )
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
     return cert_path, key_path
 
@@ -63,15 +64,24 @@ def make_pki(folder: Path) -> Pki:
     ca = _cert("ponto-slack test CA", ca_key, ca_name, ca_key, ca=True)
     other_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone else's CA")])
     server_key, client_key, stranger_key = _key(), _key(), _key()
-    server = _cert("127.0.0.1", server_key, ca_name, ca_key, ca=False, usage=ExtendedKeyUsageOID.SERVER_AUTH,
-                   san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")])  # fmt: skip
+    server = _cert(
+        "127.0.0.1",
+        server_key,
+        ca_name,
+        ca_key,
+        ca=False,
+        usage=ExtendedKeyUsageOID.SERVER_AUTH,
+        san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")],
+    )
     client = _cert("ponto-slack app", client_key, ca_name, ca_key, ca=False, usage=ExtendedKeyUsageOID.CLIENT_AUTH)
-    stranger = _cert("stranger", stranger_key, other_name, other_ca_key, ca=False,
-                     usage=ExtendedKeyUsageOID.CLIENT_AUTH)  # fmt: skip
+    stranger = _cert(
+        "stranger", stranger_key, other_name, other_ca_key, ca=False, usage=ExtendedKeyUsageOID.CLIENT_AUTH
+    )
     ca_path = folder / "ca.crt"
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     server_cert, server_key_path = _write(folder / "server", server, server_key)
     client_cert, client_key_path = _write(folder / "client", client, client_key, passphrase="s3cret")
     stranger_cert, stranger_key_path = _write(folder / "stranger", stranger, stranger_key)
-    return Pki(ca_path, server_cert, server_key_path, client_cert, client_key_path, "s3cret", stranger_cert,
-               stranger_key_path)  # fmt: skip
+    return Pki(
+        ca_path, server_cert, server_key_path, client_cert, client_key_path, "s3cret", stranger_cert, stranger_key_path
+    )

@@ -28,9 +28,18 @@ def free_port() -> int:
 
 # Variables that would switch a side to the real service; a test server must never see them.
 REAL_SERVICE_VARIABLES = (
-    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "PONTO_CLIENT_ID",
-    "PONTO_CLIENT_SECRET", "TOKEN_ENCRYPTION_KEY", "PUBLIC_URL", "DATABASE_URL", "API_TOKEN", "ADMIN_USER_IDS",
-)  # fmt: skip
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "PONTO_CLIENT_ID",
+    "PONTO_CLIENT_SECRET",
+    "TOKEN_ENCRYPTION_KEY",
+    "PUBLIC_URL",
+    "DATABASE_URL",
+    "API_TOKEN",
+    "ADMIN_USER_IDS",
+)
 
 
 @dataclass
@@ -111,8 +120,24 @@ class Server:
             return [dict(row) for row in connection.execute(f"SELECT * FROM {table} ORDER BY id")]
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
-        tables = ("workspaces", "ponto_connections", "oauth_states", "bank_accounts", "outbox")
+        self.wait_quiet()
+        tables = ("workspaces", "ponto_connections", "oauth_states", "bank_accounts", "outbox", "bank_transactions")
         return {table: self.rows(table) for table in tables}
+
+    def wait_quiet(self, timeout: float = 20) -> None:
+        """Until every connection has synced once and nothing waits in the outbox."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with sqlite3.connect(self.db_path) as connection:
+                unsynced = connection.execute(
+                    "SELECT count(*) FROM ponto_connections c LEFT JOIN sync_states s ON s.connection_id = c.id "
+                    "WHERE c.status = 'active' AND (s.last_success_at IS NULL OR s.lease_until IS NOT NULL)"
+                ).fetchone()[0]
+                waiting = connection.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+            if not unsynced and not waiting:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the server did not settle; log:\n{self.log()}")
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         with sqlite3.connect(self.db_path) as connection:
@@ -126,6 +151,8 @@ def start_server(workdir: Path, env: Mapping[str, str] | None = None, timeout: f
         **base_env,
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'app.db'}",
         "PYTHONUNBUFFERED": "1",
+        "DAILY_SUMMARY_TIME": "off",
+        "SYNC_INTERVAL_MINUTES": "60",
         **(env or {}),
     }
     log_path = workdir / "server.log"

@@ -53,8 +53,9 @@ def test_a_malformed_env_file_names_the_line(tmp_path: Path) -> None:
 
 def test_real_modes(tmp_path: Path) -> None:
     single = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, env_file=None)
-    oauth = Settings.from_env({"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "2", "SLACK_SIGNING_SECRET": "s"},
-                              env_file=None)  # fmt: skip
+    oauth = Settings.from_env(
+        {"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "2", "SLACK_SIGNING_SECRET": "s"}, env_file=None
+    )
     assert (single.slack_mode, oauth.slack_mode) == ("single", "oauth")
 
 
@@ -76,8 +77,10 @@ def test_postgres_requires_an_explicit_key() -> None:
 
 
 def test_log_redaction_hides_codes_states_and_tokens() -> None:
-    line = ('"GET /ponto/callback?code=abc123&state=xyz HTTP/1.1" Authorization: Bearer eyJhbGciOi.x.y '
-            "token xoxb-123-456-abc refresh_token=r1")  # fmt: skip
+    line = (
+        '"GET /ponto/callback?code=abc123&state=xyz HTTP/1.1" Authorization: Bearer eyJhbGciOi.x.y '
+        "token xoxb-123-456-abc refresh_token=r1"
+    )
     cleaned = redact(line)
     for secret in ("abc123", "xyz", "eyJhbGciOi", "xoxb-123", "r1"):
         assert secret not in cleaned

@@ -1,13 +1,20 @@
-"""GET /ponto/callback: where Ponto sends the browser after consent."""
+"""GET /ponto/callback (the browser back from consent) and POST /ponto/webhooks (Ponto's events)."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
+import logging
+import time
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+
+from ponto.webhooks import WebhookError, parse_event, verify_with_cache
+from storage import webhook_events
 from worker.connections import ActivationError, Problem, complete_activation
 
 from .. import pages
+
+log = logging.getLogger(__name__)
 
 
 async def ponto_callback(request: Request) -> HTMLResponse:
@@ -29,5 +36,54 @@ async def ponto_callback(request: Request) -> HTMLResponse:
         status = 502 if exc.problem is Problem.PONTO_FAILED else 400
         return HTMLResponse(pages.activation_failed(exc), status_code=status)
     state.notifier.wake()
+    state.worker.wake()
     slack_url = state.slack_return_url(activation.team_id, activation.origin_channel_id)
     return HTMLResponse(pages.activation_done(activation, slack_url))
+
+
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+async def ponto_webhook(request: Request) -> JSONResponse:
+    """Verify, record once, answer 202 at once and wake the worker; the sync happens there."""
+    state = request.state
+    if state.webhook_keys is None:
+        return JSONResponse({"error": "webhooks are not configured: set PONTO_APPLICATION_ID"}, status_code=503)
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK_BYTES:
+        return JSONResponse({"error": "body too large"}, status_code=413)
+    signature = request.headers.get("signature")
+    if not signature:
+        return JSONResponse({"error": "missing Signature header"}, status_code=401)
+    try:
+        await verify_with_cache(body, signature, state.webhook_keys, audience=state.webhook_audience, now=time.time())
+        event = parse_event(body)
+    except WebhookError as exc:
+        log.warning("refused a Ponto webhook: %s", exc.reason)
+        return JSONResponse({"error": exc.reason}, status_code=401)
+    async with state.sessions.begin() as session:
+        new = await webhook_events.record(
+            session,
+            event_id=event.id,
+            event_type=event.type,
+            organization_id=event.organization_id,
+            account_id=event.account_id,
+            synchronization_id=event.synchronization_id,
+            payload=dict(event.raw),
+            now=state.clock(),
+        )
+    if new:
+        state.worker.wake()
+    return JSONResponse({"status": "accepted", "duplicate": not new}, status_code=202)
+
+
+async def ponto_reauthorized(request: Request) -> HTMLResponse:
+    """Where Ponto sends the browser after a renewal; the next sync picks up the new expiry date."""
+    request.state.worker.wake()
+    return HTMLResponse(
+        pages.page(
+            "Bank access renewed",
+            "<p>Thank you. You can close this page and go back to "
+            "Slack; the warning will not be repeated once Ponto confirms the renewal.</p>",
+        )
+    )

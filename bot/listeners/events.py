@@ -1,0 +1,31 @@
+"""Slack events: the app removed from a workspace stops everything for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from worker import connections
+
+from ..services import Services
+
+
+async def app_removed(event: dict[str, Any], body: dict[str, Any], services: Services) -> None:
+    """`app_uninstalled` or `tokens_revoked` (events are acked by bolt before this runs)."""
+    team_id = body.get("team_id") or ""
+    await connections.stop_workspace(
+        services.sessions,
+        services.cipher,
+        services.oauth,
+        team_id=team_id,
+        reason=event.get("type", "app_uninstalled"),
+        now=services.clock(),
+    )
+    if services.installation_store is not None:
+        await services.installation_store.async_delete_all(enterprise_id=body.get("enterprise_id"), team_id=team_id)
+
+
+def register(app: AsyncApp) -> None:
+    app.event("app_uninstalled")(app_removed)
+    app.event("tokens_revoked")(app_removed)

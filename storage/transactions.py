@@ -1,0 +1,119 @@
+"""Bank transactions: upserted by Ponto id; pending lines kept apart and replaced by booked ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import BankAccount, BankTransaction
+
+
+@dataclass(frozen=True)
+class TransactionData:
+    ponto_id: str
+    pending: bool
+    amount: int
+    currency: str
+    value_date: date | None
+    execution_date: date | None
+    counterpart_name: str | None
+    counterpart_reference: str | None
+    remittance_information: str | None
+    remittance_information_type: str | None
+    description: str | None
+    end_to_end_id: str | None
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    created: list[BankTransaction]
+    updated: list[BankTransaction]
+
+
+async def upsert(session: AsyncSession, account: BankAccount, rows: Sequence[TransactionData]) -> UpsertResult:
+    """Insert new lines and replace changed ones; the same Ponto id is never stored twice."""
+    ids = {row.ponto_id for row in rows}
+    existing = (
+        {
+            t.ponto_id: t
+            for t in await session.scalars(
+                select(BankTransaction).where(
+                    BankTransaction.account_id == account.id, BankTransaction.ponto_id.in_(ids)
+                )
+            )
+        }
+        if ids
+        else {}
+    )
+    created, updated = [], []
+    for row in rows:
+        current = existing.get(row.ponto_id)
+        if current is None:
+            current = BankTransaction(workspace_id=account.workspace_id, account_id=account.id, **row.__dict__)
+            session.add(current)
+            existing[row.ponto_id] = current
+            created.append(current)
+        elif current.raw != row.raw:
+            for name, value in row.__dict__.items():
+                setattr(current, name, value)
+            updated.append(current)
+    await session.flush()
+    return UpsertResult(created, updated)
+
+
+async def replace_pending(session: AsyncSession, account: BankAccount, rows: Sequence[TransactionData]) -> int:
+    """Pending lines are a snapshot: those Ponto no longer lists (booked or dropped) are removed."""
+    keep = {row.ponto_id for row in rows}
+    await session.execute(
+        delete(BankTransaction).where(
+            BankTransaction.account_id == account.id,
+            BankTransaction.pending.is_(True),
+            BankTransaction.ponto_id.not_in(keep) if keep else BankTransaction.pending.is_(True),
+        )
+    )
+    return len((await upsert(session, account, rows)).created)
+
+
+async def known_ids(session: AsyncSession, account_id: int, candidates: Iterable[str]) -> set[str]:
+    wanted = set(candidates)
+    if not wanted:
+        return set()
+    rows = await session.scalars(
+        select(BankTransaction.ponto_id).where(
+            BankTransaction.account_id == account_id, BankTransaction.ponto_id.in_(wanted)
+        )
+    )
+    return set(rows)
+
+
+async def count(session: AsyncSession, account_id: int) -> int:
+    from sqlalchemy import func
+
+    return int(await session.scalar(select(func.count()).where(BankTransaction.account_id == account_id)) or 0)
+
+
+async def recent(
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    since: date,
+    account_ids: Sequence[int] | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> list[BankTransaction]:
+    """Booked lines, newest first by execution date then arrival."""
+    query = select(BankTransaction).where(
+        BankTransaction.workspace_id == workspace_id,
+        BankTransaction.pending.is_(False),
+        BankTransaction.execution_date >= since,
+    )
+    if account_ids is not None:
+        query = query.where(BankTransaction.account_id.in_(account_ids))
+    query = query.order_by(BankTransaction.execution_date.desc(), BankTransaction.id.desc()).offset(offset)
+    return list(await session.scalars(query.limit(limit)))

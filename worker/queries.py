@@ -1,0 +1,103 @@
+"""Read-only answers for Slack commands: recent transactions and the balance summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import accounts as account_store, transactions, workspaces
+
+from .summary import summary_payload
+
+PAGE = 10
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class TransactionQuery:
+    """`/ponto transactions [IBAN or account name] [days]`, parsed."""
+
+    selector: str | None
+    days: int
+    offset: int = 0
+
+    @classmethod
+    def parse(cls, args: str) -> TransactionQuery:
+        words = args.split()
+        days = 30
+        if words and words[-1].isdigit():
+            days = max(1, min(int(words.pop()), MAX_DAYS))
+        return cls(" ".join(words) or None, days)
+
+    def encode(self, offset: int) -> str:
+        return f"{offset}|{self.days}|{self.selector or ''}"
+
+    @classmethod
+    def decode(cls, value: str) -> TransactionQuery:
+        offset, days, selector = value.split("|", 2)
+        return cls(selector or None, int(days), int(offset))
+
+
+@dataclass(frozen=True)
+class TransactionPage:
+    title: str
+    rows: list[dict[str, Any]]
+    next_value: str | None
+    problem: str | None = None
+
+
+def _matches(account: Any, selector: str) -> bool:
+    wanted = selector.replace(" ", "").upper()
+    return account.reference.replace(" ", "").upper() == wanted or selector.lower() in account.name.lower()
+
+
+async def recent_transactions(
+    session: AsyncSession, team_id: str, query: TransactionQuery, *, now: datetime
+) -> TransactionPage:
+    workspace = await workspaces.get_by_team(session, team_id)
+    if workspace is None:
+        return TransactionPage("Transactions", [], None, "Ponto is not connected yet: `/ponto activate`.")
+    accounts = await account_store.list_active(session, workspace.id)
+    chosen = accounts
+    if query.selector:
+        chosen = [a for a in accounts if _matches(a, query.selector)]
+        if not chosen:
+            names = ", ".join(f"{a.name} ({a.reference})" for a in accounts) or "none"
+            return TransactionPage(
+                "Transactions", [], None, f"No account matches `{query.selector}`. Accounts: {names}."
+            )
+    by_id = {a.id: a for a in chosen}
+    rows = await transactions.recent(
+        session,
+        workspace.id,
+        since=(now - timedelta(days=query.days)).date(),
+        account_ids=list(by_id),
+        limit=PAGE + 1,
+        offset=query.offset,
+    )
+    page = rows[:PAGE]
+    title = f"Transactions of the last {query.days} days" + (f" on {chosen[0].name}" if query.selector else "")
+    payload = [
+        {
+            "amount": t.amount,
+            "currency": t.currency,
+            "counterpart": t.counterpart_name,
+            "remittance": t.remittance_information,
+            "execution_date": t.execution_date.isoformat() if t.execution_date else None,
+        }
+        for t in page
+    ]
+    more = query.encode(query.offset + PAGE) if len(rows) > PAGE else None
+    return TransactionPage(title, payload, more)
+
+
+async def balance(session: AsyncSession, team_id: str, *, now: datetime) -> dict[str, Any] | None:
+    workspace = await workspaces.get_by_team(session, team_id)
+    if workspace is None:
+        return None
+    payload = await summary_payload(session, workspace, now=now, record=False)
+    payload["title"] = "Balances now"
+    return payload
