@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -111,13 +112,16 @@ async def clear_faults(request: Request) -> Response:
 
 
 async def tokens(request: Request) -> Response:
-    """{"expire_access_tokens": true} and/or {"access_token_ttl": seconds}."""
+    """{"expire_access_tokens": true}, {"revoke_refresh_tokens": true}, {"access_token_ttl": seconds}."""
     sandbox = _sandbox(request)
     body = await _json(request)
     if "access_token_ttl" in body:
         sandbox.access_token_ttl = int(body["access_token_ttl"])
     if body.get("expire_access_tokens"):
         sandbox.expire_access_tokens()
+    if body.get("revoke_refresh_tokens"):
+        sandbox.revoked.extend(sandbox.refresh_tokens)
+        sandbox.refresh_tokens.clear()
     return JSONResponse({"access_token_ttl": sandbox.access_token_ttl})
 
 
@@ -129,6 +133,24 @@ async def webhooks(request: Request) -> Response:
         sender.url = body.get("url", sender.url)
         sender.enabled = bool(body.get("enabled", sender.enabled)) and sender.url is not None
     return JSONResponse({"enabled": sender.enabled, "url": sender.url, "deliveries": sender.deliveries})
+
+
+async def accounts(request: Request) -> Response:
+    """{"account_id", "authorization_expires_in_days"?: n, "shared"?: bool}: the bank side changes."""
+    sandbox = _sandbox(request)
+    body = await _json(request)
+    account = sandbox.account(str(body.get("account_id")))
+    if account is None:
+        account = next((a for a in sandbox.hidden if a.id == body.get("account_id")), None)
+    if account is None:
+        return JSONResponse({"error": "unknown account"}, status_code=404)
+    if "authorization_expires_in_days" in body:
+        account.authorization_expires_at = sandbox.now().replace(microsecond=0) + timedelta(
+            days=float(body["authorization_expires_in_days"])
+        )
+    if "shared" in body:
+        sandbox.share(account, bool(body["shared"]))
+    return JSONResponse({"account_id": account.id, "expires": account.authorization_expires_at.isoformat()})
 
 
 async def state(request: Request) -> Response:
@@ -158,5 +180,6 @@ ROUTES = [
     Route("/faults", clear_faults, methods=["DELETE"]),
     Route("/tokens", tokens, methods=["POST"]),
     Route("/webhooks", webhooks, methods=["GET", "POST"]),
+    Route("/accounts", accounts, methods=["POST"]),
     Route("/state", state, methods=["GET"]),
 ]

@@ -112,12 +112,29 @@ class PontoSandbox:
         self.reauthorizations: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.index: dict[str, BankLine] = {}
+        self.hidden: list[Any] = []  # accounts the organization stopped sharing
         self.webhooks = WebhookSender(webhook_url, audience=webhook_audience)
         self._sequence = 0
         self._seed_history(random.Random(seed), now)
 
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def share(self, account: Any, shared: bool) -> None:
+        """Add an account to, or revoke it from, the integration (its history stays at the bank)."""
+        accounts = self.organization.accounts
+        if shared and account not in accounts:
+            self.hidden.remove(account)
+            accounts.append(account)
+            self.webhooks.send(
+                "pontoConnect.integration.accountAdded", {"account": account.id, "organization": self.organization.id}
+            )
+        elif not shared and account in accounts:
+            accounts.remove(account)
+            self.hidden.append(account)
+            self.webhooks.send(
+                "pontoConnect.integration.accountRevoked", {"account": account.id, "organization": self.organization.id}
+            )
 
     def account(self, account_id: str) -> Any:
         return next((a for a in self.organization.accounts if a.id == account_id), None)

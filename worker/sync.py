@@ -233,8 +233,8 @@ class Syncer:
         async with self._sessions.begin() as session:
             workspace = await session.get(Workspace, connection.workspace_id)
             assert workspace is not None
-            before = {
-                a.ponto_id: a
+            before = {  # captured now: replace_accounts updates these very rows
+                a.ponto_id: (a.active, a.reference, a.name, a.currency)
                 for a in await session.scalars(select(BankAccount).where(BankAccount.connection_id == connection.id))
             }
             rows = await account_store.replace_accounts(
@@ -250,19 +250,19 @@ class Syncer:
             listed_ids = {a.id for a in listed}
             stamp = connection.connected_at.isoformat()
             for account in listed:
-                if account.id not in before or not before[account.id].active:
+                if account.id not in before or not before[account.id][0]:
                     payload = AccountLine.from_account(account).as_payload()
                     await self._alert(
                         session, workspace, "account_added", f"account-added:{account.id}:{stamp}", payload
                     )
-            for ponto_id, row in before.items():
-                if row.active and ponto_id not in listed_ids:
+            for ponto_id, (active, reference, name, currency) in before.items():
+                if active and ponto_id not in listed_ids:
                     await self._alert(
                         session,
                         workspace,
                         "account_revoked",
                         f"account-revoked:{ponto_id}:{stamp}",
-                        {"iban": row.reference, "name": row.name, "currency": row.currency},
+                        {"iban": reference, "name": name, "currency": currency},
                     )
 
     async def _authorization_alert(self, session: AsyncSession, workspace: Workspace, row: BankAccount) -> None:

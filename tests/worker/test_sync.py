@@ -1,0 +1,214 @@
+"""Syncs against the Ponto stand-in over HTTP: import, notify, digests, alerts once, never twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from ponto import OAuthClientConfig, PontoClient, PontoOAuth, TokenManager, code_challenge
+from sandbox import ponto as stand_in
+from storage import TokenCipher, connections, create_engine, make_sessionmaker, sync_states, workspaces
+from storage.migrate import upgrade_async
+from storage.models import BankTransaction, OutboxMessage, PontoConnection
+from tests.support.threaded import serve_in_thread
+from worker.sync import Syncer, SyncOptions
+from worker.token_store import DbTokenStore
+
+
+@pytest.fixture
+def base() -> Iterator[str]:
+    with serve_in_thread(stand_in.create_standalone_app()) as url:
+        yield f"{url}{stand_in.MOUNT}"
+
+
+class World:
+    """A workspace linked to the stand-in's organization, and a syncer for it."""
+
+    def __init__(self, sessions: async_sessionmaker, http: httpx.AsyncClient, base: str) -> None:
+        self.sessions, self.http, self.base = sessions, http, base
+        self.cipher = TokenCipher([TokenCipher.generate_key()])
+        self.oauth = PontoOAuth(
+            http, OAuthClientConfig(f"{base}/api", stand_in.DEFAULT_CLIENT_ID, stand_in.DEFAULT_CLIENT_SECRET)
+        )
+        self.connection_id = 0
+
+    async def link(self) -> None:
+        verifier = "w" * 64
+        consent = await self.http.post(
+            f"{self.base}/oauth2/auth",
+            data={
+                "client_id": stand_in.DEFAULT_CLIENT_ID,
+                "redirect_uri": "http://app/cb",
+                "response_type": "code",
+                "scope": "ai name offline_access",
+                "state": "s",
+                "code_challenge": code_challenge(verifier),
+                "code_challenge_method": "S256",
+            },
+        )
+        code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
+        tokens = await self.oauth.exchange_code(code, redirect_uri="http://app/cb", verifier=verifier)
+        async with self.sessions.begin() as session:
+            workspace = await workspaces.get_or_create(session, "T1", finance_channel="#finance")
+            connection = await connections.save_connection(
+                session,
+                self.cipher,
+                workspace_id=workspace.id,
+                organization_id="org",
+                organization_name="Demo",
+                tokens=connections.Tokens(tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope),
+                connected_by="U1",
+                now=datetime.now(UTC),
+            )
+            self.connection_id = connection.id
+            await sync_states.sync_now(session, connection.id, now=datetime.now(UTC))
+
+    def syncer(self, owner: str = "test", **options: object) -> Syncer:
+        def make_client(connection: PontoConnection) -> tuple[PontoClient, TokenManager]:
+            tokens = TokenManager(
+                self.oauth, DbTokenStore(self.sessions, self.cipher, connection.id), key=f"test:{connection.id}"
+            )
+            return PontoClient(self.http, api_url=f"{self.base}/api", tokens=tokens), tokens
+
+        return Syncer(
+            self.sessions,
+            make_client,
+            owner=owner,
+            clock=lambda: datetime.now(UTC),
+            options=SyncOptions(**{"sync_wait": 5.0, **options}),
+        )
+
+    async def control(self, path: str, body: dict) -> dict:
+        response = await self.http.post(f"{self.base}/_control/{path}", json=body)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    async def accounts(self) -> list[dict]:
+        return list((await self.http.get(f"{self.base}/_control/state")).json()["accounts"])
+
+    async def outbox(self) -> list[tuple[str, dict]]:
+        async with self.sessions() as session:
+            rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+            return [(r.kind, r.payload) for r in rows]
+
+    async def stored(self) -> int:
+        async with self.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(BankTransaction)) or 0)
+
+
+@pytest.fixture
+async def world(base: str, sqlite_url: str) -> AsyncIterator[World]:
+    await upgrade_async(sqlite_url)
+    engine = create_engine(sqlite_url)
+    async with httpx.AsyncClient(timeout=10) as http:
+        world = World(make_sessionmaker(engine), http, base)
+        await world.link()
+        yield world
+    await engine.dispose()
+
+
+async def test_first_sync_imports_the_window_with_one_summary(world: World) -> None:
+    report = await world.syncer().sync(world.connection_id)
+    assert report.error is None and report.accounts == 3
+    assert 0 < report.created == await world.stored() < 28 + 16 + 6  # history older than 30 days left out
+    kinds = [kind for kind, _ in await world.outbox()]
+    assert kinds == ["import_summary"]
+    ((_, summary),) = await world.outbox()
+    assert summary["count"] == report.created and summary["accounts"] == 3
+
+
+async def test_new_transactions_are_announced_once_and_stored_once(world: World) -> None:
+    syncer = world.syncer()
+    await syncer.sync(world.connection_id)
+    account = (await world.accounts())[0]
+    added = await world.control("transactions", {"account_id": account, "count": 3, "webhook": False})
+    before = await world.stored()
+    report = await syncer.sync(world.connection_id)
+    assert report.created == 3 and await world.stored() == before + 3
+    messages = [payload for kind, payload in await world.outbox() if kind == "transaction"]
+    assert sorted(m["id"] for m in messages) == sorted(added["ids"])
+    again = await syncer.sync(world.connection_id)
+    assert again.created == 0 and len(await world.outbox()) == 4  # nothing new, nothing posted twice
+
+
+async def test_a_burst_becomes_one_digest_and_small_amounts_stay_quiet(world: World) -> None:
+    syncer = world.syncer(digest_threshold=5, min_amount=100_00)
+    await syncer.sync(world.connection_id)
+    account = (await world.accounts())[1]
+    await world.control("transactions", {"account_id": account, "count": 9, "webhook": False, "seed": 7})
+    await world.control(
+        "transactions",
+        {"account_id": account, "webhook": False, "transactions": [{"amount": "12.50", "counterpartName": "Coffee"}]},
+    )
+    await syncer.sync(world.connection_id)
+    (digest,) = [payload for kind, payload in await world.outbox() if kind == "transactions_digest"]
+    assert all(abs(t["amount"]) >= 100_00 for t in digest["transactions"])
+    assert "Coffee" not in str(digest)
+
+
+async def test_webhook_hint_reads_the_synchronizations_updated_transactions(world: World) -> None:
+    syncer = world.syncer(create_synchronizations=False)
+    await syncer.sync(world.connection_id)
+    account = (await world.accounts())[2]
+    added = await world.control("transactions", {"account_id": account, "count": 2, "webhook": False})
+    client = syncer.client_for(await _connection(world))
+    sync = await client.create_synchronization(account, "accountTransactions")
+    await client.wait_synchronization(sync.id, interval=0.05)
+    report = await syncer.sync(world.connection_id, hints={account: sync.id})
+    assert report.created == 2 and set(added["ids"]) <= {p["id"] for k, p in await world.outbox() if k == "transaction"}
+
+
+async def _connection(world: World) -> PontoConnection:
+    async with world.sessions() as session:
+        connection = await session.get(PontoConnection, world.connection_id)
+        assert connection is not None
+        return connection
+
+
+async def test_an_expiring_authorization_is_announced_once(world: World) -> None:
+    syncer = world.syncer()
+    account = (await world.accounts())[0]
+    await world.control("accounts", {"account_id": account, "authorization_expires_in_days": 5})
+    await syncer.sync(world.connection_id)
+    await syncer.sync(world.connection_id)
+    alerts = [p for k, p in await world.outbox() if k == "reauthorization_needed"]
+    assert len(alerts) == 1 and alerts[0]["account_id"] == account
+
+
+async def test_a_rejected_refresh_token_breaks_the_connection_with_one_alert(world: World) -> None:
+    syncer = world.syncer()
+    await syncer.sync(world.connection_id)
+    await world.control("tokens", {"expire_access_tokens": True, "revoke_refresh_tokens": True})
+    async with world.sessions.begin() as session:
+        await sync_states.sync_now(session, world.connection_id, now=datetime.now(UTC))
+    report = await syncer.sync(world.connection_id)
+    assert report.error and "reconnect" in report.error
+    assert (await _connection(world)).status == "broken"
+    async with world.sessions() as session:
+        assert await sync_states.due(session, now=datetime.now(UTC) + timedelta(days=1)) == []  # paused
+    assert [k for k, _ in await world.outbox()].count("reconnect_needed") == 1
+
+
+async def test_revoked_and_added_accounts_are_announced(world: World) -> None:
+    syncer = world.syncer()
+    await syncer.sync(world.connection_id)
+    account = (await world.accounts())[2]
+    await world.control("accounts", {"account_id": account, "shared": False})
+    await syncer.sync(world.connection_id)
+    await world.control("accounts", {"account_id": account, "shared": True})
+    await syncer.sync(world.connection_id)
+    kinds = [k for k, _ in await world.outbox()]
+    assert kinds.count("account_revoked") == 1 and kinds.count("account_added") == 1
+
+
+async def test_two_syncs_of_one_connection_never_run_at_once(world: World) -> None:
+    first, second = world.syncer(owner="a"), world.syncer(owner="b")
+    reports = await asyncio.gather(first.sync(world.connection_id), second.sync(world.connection_id))
+    assert sorted(r.skipped for r in reports) == [False, True]
