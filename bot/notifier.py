@@ -68,7 +68,9 @@ class Notifier:
         clock: Callable[[], datetime] = utcnow,
         pace_seconds: float = 1.0,
         max_attempts: int = 8,
+        owner: str | None = None,
     ) -> None:
+        self._owner = owner
         self._sessions = sessions
         self._client_for_team = client_for_team
         self._locale = locale
@@ -104,7 +106,7 @@ class Notifier:
     async def deliver_due(self, limit: int = 50) -> int:
         """Lease due messages and deliver them in order; returns how many were handled."""
         async with self._sessions.begin() as session:
-            rows = await outbox.claim_due(session, now=self._clock(), limit=limit)
+            rows = await outbox.claim_due(session, now=self._clock(), limit=limit, owner=self._owner)
             teams = await workspaces.team_ids(session, {r.workspace_id for r in rows})
         held: set[tuple[int, str]] = set()  # channels (and whole workspaces) to leave alone this round
         skipped: list[int] = []
@@ -136,7 +138,7 @@ class Notifier:
             channel_id = await self._resolve_channel(client, team_id, row.channel)
             ts = await self._already_posted(client, channel_id, row) if row.claims > 1 else None
             if ts is None:
-                ts = await self._post(client, channel_id, text, blocks, row.id)
+                ts = await self._post(client, channel_id, text, blocks, row.id, str(row.payload.get("id") or ""))
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "unknown_error")
             if error in BAD_MESSAGE:
@@ -177,7 +179,13 @@ class Notifier:
         return None
 
     async def _post(
-        self, client: AsyncWebClient, channel_id: str, text: str, blocks: list[dict], outbox_id: int
+        self,
+        client: AsyncWebClient,
+        channel_id: str,
+        text: str,
+        blocks: list[dict],
+        outbox_id: int,
+        ref: str | None = None,
     ) -> str:
         await self._pace_channel(channel_id)
         kwargs = {
@@ -185,7 +193,7 @@ class Notifier:
             "text": text,
             "blocks": blocks,
             "unfurl_links": False,
-            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id}},
+            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id, "ref": ref or ""}},
         }
         try:
             response = await client.chat_postMessage(**kwargs)

@@ -144,6 +144,7 @@ class OutboxMessage(Base):
     claims: Mapped[int] = mapped_column(Integer, default=0)  # >1: may have been posted before a crash
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
     slack_ts: Mapped[str | None] = mapped_column(String(32))

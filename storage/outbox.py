@@ -57,7 +57,7 @@ def _claimable(now: datetime) -> Any:
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, limit: int = 50, lease: timedelta = LEASE
+    session: AsyncSession, *, now: datetime, limit: int = 50, lease: timedelta = LEASE, owner: str | None = None
 ) -> list[OutboxMessage]:
     """Lease up to `limit` due messages, oldest first; a row leased elsewhere is skipped."""
     ids = list(
@@ -68,7 +68,7 @@ async def claim_due(
         result = await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, _claimable(now))
-            .values(lease_until=now + lease, claims=OutboxMessage.claims + 1)
+            .values(lease_until=now + lease, lease_owner=owner, claims=OutboxMessage.claims + 1)
         )
         if result.rowcount == 1:
             claimed.append(message_id)

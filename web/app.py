@@ -34,7 +34,7 @@ from ponto.webhooks import KeyCache
 from sandbox import ponto as ponto_sandbox, slack as slack_sandbox
 from sandbox.ponto_webhooks import DEFAULT_AUDIENCE
 from sandbox.slack_state import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
-from storage import TokenCipher, create_engine, make_sessionmaker
+from storage import TokenCipher, create_engine, leases, make_sessionmaker
 from storage.migrate import upgrade_async
 from storage.models import PontoConnection
 from worker.connections import PontoApp
@@ -171,6 +171,7 @@ class Core:
     oauth: PontoOAuth
     ponto_app: PontoApp
     syncer: Syncer
+    owner: str
 
 
 @contextlib.asynccontextmanager
@@ -189,7 +190,11 @@ async def core_resources(settings: Settings, wiring: Wiring, *, on_progress: Any
         tokens = TokenManager(oauth, DbTokenStore(sessions, cipher, connection.id), key=f"ponto:{connection.id}")
         return PontoClient(ponto_http, api_url=wiring.ponto_api_url, tokens=tokens, signer=signer), tokens
 
-    owner = f"{socket.gethostname()}:{os.getpid()}"
+    owner = leases.owner_name(socket.gethostname(), os.getpid())
+    async with sessions.begin() as session:
+        released = await leases.release_dead(session, host=socket.gethostname(), alive=_process_alive)
+    if released:
+        log.warning("took back %d leases left by a process of this machine that is gone", released)
     syncer = Syncer(
         sessions, make_client, options=sync_options(settings), owner=owner, clock=utcnow, on_progress=on_progress
     )
@@ -200,10 +205,20 @@ async def core_resources(settings: Settings, wiring: Wiring, *, on_progress: Any
         redirect_uri=f"{settings.public_url}/ponto/callback",
     )
     try:
-        yield Core(engine, sessions, cipher, ponto_http, oauth, ponto_app, syncer)
+        yield Core(engine, sessions, cipher, ponto_http, oauth, ponto_app, syncer, owner)
     finally:
         await ponto_http.aclose()
         await engine.dispose()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.asynccontextmanager

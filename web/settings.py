@@ -194,7 +194,7 @@ def _tuning(get: Callable[[str], str | None]) -> dict[str, Any]:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"TIMEZONE={zone!r} is not a time zone name such as Europe/Brussels") from exc
     return {
-        "sync_interval": timedelta(minutes=_number(get, "SYNC_INTERVAL_MINUTES", float, 1)),
+        "sync_interval": timedelta(minutes=_number(get, "SYNC_INTERVAL_MINUTES", float, 0.01)),
         "initial_import_days": _number(get, "INITIAL_IMPORT_DAYS", int, 0),
         "digest_threshold": _number(get, "DIGEST_THRESHOLD", int, 1),
         "notify_min_amount": _number(get, "NOTIFY_MIN_AMOUNT", Decimal, 0),

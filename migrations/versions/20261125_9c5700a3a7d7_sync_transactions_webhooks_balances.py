@@ -123,6 +123,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claims", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("lease_owner", sa.String(length=64), nullable=True))
 
     with op.batch_alter_table("workspaces", schema=None) as batch_op:
         batch_op.add_column(sa.Column("slack_paused_reason", sa.String(length=64), nullable=True))
@@ -138,6 +139,7 @@ def downgrade() -> None:
         batch_op.drop_column("slack_paused_reason")
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("lease_owner")
         batch_op.drop_column("claims")
 
     with op.batch_alter_table("bank_transactions", schema=None) as batch_op:

@@ -48,6 +48,17 @@ class Server:
     workdir: Path
     process: subprocess.Popen[bytes]
     log_path: Path
+    slack_base: str = ""  # where the Slack stand-in runs (this server unless it runs alone)
+    ponto_base: str = ""
+
+    def __post_init__(self) -> None:
+        self.slack_base = self.slack_base or f"{self.url}/sandbox/slack"
+        self.ponto_base = self.ponto_base or f"{self.url}/sandbox/ponto"
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no cleanup, as a crash or an OOM kill would."""
+        self.process.kill()
+        self.process.wait()
 
     @property
     def db_path(self) -> Path:
@@ -69,14 +80,14 @@ class Server:
 
     def slash(self, client: httpx.Client, text: str, user: str = "U0DEMO", channel: str = "C0FINANCE") -> None:
         response = client.post(
-            f"{self.url}/sandbox/slack/command",
+            f"{self.slack_base}/command",
             data={"text": text, "user": user, "channel": channel},
             headers={"Accept": "application/json"},
         )
         response.raise_for_status()
 
     def ephemerals(self, client: httpx.Client, user: str) -> list[dict[str, Any]]:
-        response = client.get(f"{self.url}/sandbox/slack/_control/ephemeral", params={"user": user})
+        response = client.get(f"{self.slack_base}/_control/ephemeral", params={"user": user})
         return list(response.json()["ephemerals"])
 
     def wait_ephemeral(self, client: httpx.Client, user: str, count: int, timeout: float = 10) -> dict[str, Any]:
@@ -90,14 +101,21 @@ class Server:
         raise AssertionError(f"no private message #{count} for {user}; log:\n{self.log()}")
 
     def history(self, client: httpx.Client, channel: str = "C0FINANCE") -> list[dict[str, Any]]:
-        response = client.post(
-            f"{self.url}/sandbox/slack/api/conversations.history",
-            data={"channel": channel, "include_all_metadata": "true"},
-            headers={"Authorization": f"Bearer {DEFAULT_BOT_TOKEN}"},
-        )
-        body = response.json()
-        assert body["ok"], body
-        return list(body["messages"])
+        """Every message of the channel, newest first (all pages)."""
+        messages: list[dict[str, Any]] = []
+        cursor = ""
+        while True:
+            response = client.post(
+                f"{self.slack_base}/api/conversations.history",
+                data={"channel": channel, "include_all_metadata": "true", "limit": 1000, "cursor": cursor},
+                headers={"Authorization": f"Bearer {DEFAULT_BOT_TOKEN}"},
+            )
+            body = response.json()
+            assert body["ok"], body
+            messages.extend(body["messages"])
+            cursor = body["response_metadata"]["next_cursor"]
+            if not cursor:
+                return messages
 
     def wait_history(self, client: httpx.Client, count: int, timeout: float = 15) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
@@ -144,8 +162,16 @@ class Server:
             connection.execute(sql, params)
 
 
-def start_server(workdir: Path, env: Mapping[str, str] | None = None, timeout: float = 40) -> Server:
-    port = free_port()
+def start_server(
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 40,
+    *,
+    port: int | None = None,
+    slack_base: str = "",
+    ponto_base: str = "",
+) -> Server:
+    port = port or free_port()
     base_env = {k: v for k, v in os.environ.items() if k not in REAL_SERVICE_VARIABLES}
     full_env = {
         **base_env,
@@ -156,7 +182,7 @@ def start_server(workdir: Path, env: Mapping[str, str] | None = None, timeout: f
         **(env or {}),
     }
     log_path = workdir / "server.log"
-    log_file = log_path.open("wb")
+    log_file = log_path.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
         cwd=workdir,
@@ -164,7 +190,7 @@ def start_server(workdir: Path, env: Mapping[str, str] | None = None, timeout: f
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    server = Server(f"http://127.0.0.1:{port}", workdir, process, log_path)
+    server = Server(f"http://127.0.0.1:{port}", workdir, process, log_path, slack_base, ponto_base)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -224,3 +250,53 @@ def submit_first_form(client: httpx.Client, page_url: str) -> httpx.Response:
 
 def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def connect(server: Server, client: httpx.Client, user: str = "U0DEMO") -> None:
+    """/ponto activate, approve at the Ponto stand-in, come back: the whole consent, as a person does it."""
+    before = len(server.ephemerals(client, user))
+    server.slash(client, "activate", user=user)
+    message = server.wait_ephemeral(client, user, before + 1)
+    url = next(b["accessory"]["url"] for b in message["blocks"] if b.get("accessory", {}).get("url"))
+    redirect = submit_first_form(client, url)
+    assert redirect.status_code == 303, redirect.text
+    page = client.get(redirect.headers["location"])
+    assert page.status_code == 200, page.text
+    server.wait_quiet()
+
+
+def ponto_control(server: Server, client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(f"{server.ponto_base}/_control/{path}", json=body)
+    assert response.status_code in (200, 201), response.text
+    return dict(response.json())
+
+
+def refs_in_channel(server: Server, client: httpx.Client) -> list[str]:
+    """The Ponto ids carried by the channel's messages, oldest first."""
+    refs = []
+    for message in reversed(server.history(client)):
+        ref = ((message.get("metadata") or {}).get("event_payload") or {}).get("ref")
+        if ref:
+            refs.append(str(ref))
+    return refs
+
+
+def start_stand_in(side: str, port: int, app_url: str, workdir: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """`ponto-slack sandbox ponto|slack` as its own process, ready when this returns."""
+    log = (workdir / f"{side}-stand-in.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "web.cli", "sandbox", side, "--port", str(port), "--app-url", app_url, *extra],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if k not in REAL_SERVICE_VARIABLES},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the {side} stand-in did not start")

@@ -1,0 +1,124 @@
+"""The real server with both stand-ins: transactions reach the channel by webhook and by schedule."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.server import Server, connect, ponto_control, refs_in_channel, start_server
+
+
+@pytest.fixture
+def browser() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=20, follow_redirects=False) as client:
+        yield client
+
+
+def wait_for_refs(server: Server, client: httpx.Client, wanted: list[str], timeout: float = 20) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        refs = refs_in_channel(server, client)
+        if set(wanted) <= set(refs):
+            return refs
+        time.sleep(0.1)
+    raise AssertionError(f"{wanted} not all in the channel; log:\n{server.log()}")
+
+
+def accounts(server: Server, client: httpx.Client) -> list[str]:
+    return list(client.get(f"{server.url}/sandbox/ponto/_control/state").json()["accounts"])
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    env = {"DIGEST_THRESHOLD": "1000", "SLACK_MESSAGES_PER_SECOND": "20"}
+    server = start_server(tmp_path_factory.mktemp("sync"), env)
+    try:
+        with httpx.Client(timeout=20) as client:
+            connect(server, client)
+        yield server
+    finally:
+        server.stop()
+
+
+def test_first_sync_posts_one_import_summary(linked: Server, browser: httpx.Client) -> None:
+    texts = [m["text"] for m in linked.history(browser)]
+    imports = [t for t in texts if t.startswith("Imported ")]
+    assert len(imports) == 1 and "from 3 accounts since" in imports[0]
+    assert not refs_in_channel(linked, browser)  # the history is summarised, not posted line by line
+
+
+def test_transactions_arrive_through_the_webhook(linked: Server, browser: httpx.Client) -> None:
+    account = accounts(linked, browser)[0]
+    added = ponto_control(linked, browser, "transactions", {"account_id": account, "count": 3, "seed": 11})
+    refs = wait_for_refs(linked, browser, added["ids"])
+    assert sorted(r for r in refs if r in added["ids"]) == sorted(added["ids"])
+    assert len(refs) == len(set(refs))  # nothing shown twice
+    deliveries = browser.get(f"{linked.url}/sandbox/ponto/_control/webhooks").json()["deliveries"]
+    assert {"type": "pontoConnect.account.transactionsCreated", "status": 202, "attempts": 1} in deliveries
+
+
+def test_a_forged_webhook_is_refused_and_changes_nothing(linked: Server, browser: httpx.Client) -> None:
+    before = linked.snapshot()
+    body = b'{"data": {"id": "x", "type": "pontoConnect.account.transactionsCreated"}}'
+    for headers in ({}, {"Signature": "not-a-jwt"}, {"Signature": "eyJhbGciOiJSUzUxMiJ9.e30.c2ln"}):
+        response = browser.post(f"{linked.url}/ponto/webhooks", content=body, headers=headers)
+        assert response.status_code == 401, response.text
+    assert linked.snapshot() == before
+
+
+def test_transactions_listed_and_balance_on_demand(linked: Server, browser: httpx.Client) -> None:
+    count = len(linked.ephemerals(browser, "U0VIEWER"))
+    linked.slash(browser, "transactions Business current account 60", user="U0VIEWER")
+    answer = linked.wait_ephemeral(browser, "U0VIEWER", count + 1)
+    assert "Transactions of the last 60 days on Business current account" in answer["blocks"][0]["text"]["text"]
+    assert answer["blocks"][-1]["elements"][0]["action_id"] == "transactions_more"
+    linked.slash(browser, "balance", user="U0VIEWER")
+    balance = linked.wait_ephemeral(browser, "U0VIEWER", count + 2)
+    assert balance["text"].startswith("Balances now: EUR:") and "USD:" in balance["text"]
+    linked.slash(browser, "transactions XX00NOPE", user="U0VIEWER")
+    assert "No account matches" in linked.wait_ephemeral(browser, "U0VIEWER", count + 3)["text"]
+
+
+def test_an_expiring_bank_authorization_gives_exactly_one_alert(linked: Server, browser: httpx.Client) -> None:
+    account = accounts(linked, browser)[1]
+    ponto_control(linked, browser, "accounts", {"account_id": account, "authorization_expires_in_days": 3})
+    for _ in range(2):  # two syncs see the same condition
+        ponto_control(linked, browser, "transactions", {"account_id": account, "count": 1})
+        time.sleep(1.5)
+    linked.wait_quiet()
+    alerts = [m for m in linked.history(browser) if m["text"].startswith("Bank access to Savings account")]
+    assert len(alerts) == 1
+    assert alerts[0]["blocks"][-1]["elements"][0]["action_id"] == "reauthorize"
+
+
+def test_with_webhooks_off_the_schedule_brings_the_transactions(tmp_path: Path, browser: httpx.Client) -> None:
+    server = start_server(tmp_path, {"DIGEST_THRESHOLD": "1000", "SYNC_INTERVAL_MINUTES": "0.05"})
+    try:
+        connect(server, browser)
+        browser.post(f"{server.url}/sandbox/ponto/_control/webhooks", json={"enabled": False})
+        added = ponto_control(server, browser, "transactions", {"account_id": accounts(server, browser)[2], "count": 2})
+        wait_for_refs(server, browser, added["ids"], timeout=30)
+        assert browser.get(f"{server.url}/sandbox/ponto/_control/webhooks").json()["deliveries"] == []
+    finally:
+        server.stop()
+
+
+def test_a_rejected_refresh_token_gives_one_reconnect_alert(tmp_path: Path, browser: httpx.Client) -> None:
+    server = start_server(tmp_path, {"SYNC_INTERVAL_MINUTES": "0.05"})
+    try:
+        connect(server, browser)
+        ponto_control(server, browser, "tokens", {"expire_access_tokens": True, "revoke_refresh_tokens": True})
+        deadline = time.monotonic() + 30
+        while not any("disconnected and syncing is paused" in m["text"] for m in server.history(browser)):
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.2)
+        time.sleep(4)  # more scheduled rounds pass: the alert is not repeated
+        alerts = [m for m in server.history(browser) if "disconnected and syncing is paused" in m["text"]]
+        assert len(alerts) == 1 and alerts[0]["blocks"][-1]["elements"][0]["action_id"] == "reconnect"
+        assert server.records("ponto_connections")[0]["status"] == "broken"
+    finally:
+        server.stop()
