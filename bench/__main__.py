@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 import time
 
-from . import ponto_read
+from . import ponto_read, sync_latency
 from .machine import describe
 
-BENCHMARKS = {"ponto_read": ponto_read.run}
+BENCHMARKS = {"ponto_read": ponto_read.run, "sync_latency": sync_latency.run}
 
 
 def main(names: list[str]) -> None:

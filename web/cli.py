@@ -1,4 +1,4 @@
-"""`ponto-slack`: serve, db upgrade, sandbox."""
+"""`ponto-slack`: serve, db upgrade, sync, sandbox."""
 
 from __future__ import annotations
 
@@ -65,6 +65,65 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class Progress:
+    """One line on stderr, rewritten in place on a terminal, printed every few thousand otherwise."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._last: dict[str, int] = {}
+
+    def __call__(self, account: str, count: int) -> None:
+        previous = self._last.get(account, -1)
+        self._last[account] = count
+        if self._tty:
+            print(f"\r  account {account[:8]}: {count} transactions read", end="", file=sys.stderr, flush=True)
+        elif count // 5000 != previous // 5000 or previous < 0:
+            print(f"  account {account[:8]}: {count} transactions read", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self._tty and self._last:
+            print(file=sys.stderr)
+
+
+def _sync(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from storage.models import PontoConnection
+
+    from .app import Wiring, core_resources
+
+    settings = Settings.from_env()
+    progress = Progress()
+
+    async def run() -> int:
+        async with core_resources(settings, Wiring.of(settings, settings.public_url), on_progress=progress) as core:
+            async with core.sessions() as session:
+                ids = list(await session.scalars(select(PontoConnection.id).where(PontoConnection.status == "active")))
+            if not ids:
+                print("No active Ponto connection: connect one with /ponto activate in Slack.")
+                return 0
+            failed = 0
+            for connection_id in ids:
+                report = await core.syncer.sync(connection_id)
+                progress.done()
+                if report.skipped:
+                    print(f"connection {connection_id}: another process is syncing it; skipped")
+                elif report.error:
+                    failed += 1
+                    print(f"connection {connection_id}: FAILED: {report.error}")
+                else:
+                    print(
+                        f"connection {connection_id}: {report.accounts} accounts, {report.created} new and "
+                        f"{report.updated} updated transactions"
+                    )
+            print("Messages are queued; a running `ponto-slack serve` delivers them to Slack.")
+            return 1 if failed else 0
+
+    return asyncio.run(run())
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
@@ -116,6 +175,7 @@ def parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations to DATABASE_URL").set_defaults(run=_db_upgrade)
+    commands.add_parser("sync", help="sync every active connection once, with progress").set_defaults(run=_sync)
     sandbox = commands.add_parser("sandbox", help="run one stand-in as its own process")
     sandbox.add_argument("side", choices=["ponto", "slack"])
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -178,8 +178,8 @@ class Syncer:
     async def _synchronize(self, client: PontoClient, hints: Mapping[str, str]) -> dict[str, str]:
         """Ask Ponto to fetch from the banks, then wait; a refused request falls back to reading."""
         found = dict(hints)
-        if not self._options.create_synchronizations:
-            return found
+        if not self._options.create_synchronizations or found:
+            return found  # a webhook already said what changed: read it at once, no new synchronization
         accounts = [a for a in await client.list_accounts() if a.id not in found]
 
         async def one(account: Account) -> None:

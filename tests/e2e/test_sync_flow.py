@@ -122,3 +122,27 @@ def test_a_rejected_refresh_token_gives_one_reconnect_alert(tmp_path: Path, brow
         assert server.records("ponto_connections")[0]["status"] == "broken"
     finally:
         server.stop()
+
+
+def test_one_shot_sync_command_reports_what_it_did(linked: Server, browser: httpx.Client) -> None:
+    import os
+    import subprocess
+    import sys
+
+    ponto_control(
+        linked, browser, "transactions", {"account_id": accounts(linked, browser)[0], "count": 2, "webhook": False}
+    )
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{linked.db_path}", "PUBLIC_URL": linked.url}
+    for name in ("SLACK_BOT_TOKEN", "PONTO_CLIENT_ID", "TOKEN_ENCRYPTION_KEY"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "web.cli", "sync"],
+        cwd=linked.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "connection 1:" in done.stdout
+    assert "new and" in done.stdout or "skipped" in done.stdout
