@@ -14,7 +14,7 @@ APP_PACKAGES = {"ponto", "matching", "invoices", "storage", "worker", "bot", "we
 FORBIDDEN: dict[str, set[str]] = {
     "ponto": APP_PACKAGES - {"ponto"} | {"sqlalchemy", "slack_sdk", "slack_bolt", "starlette"},
     "matching": APP_PACKAGES - {"matching"} | {"httpx", "sqlalchemy", "slack_sdk", "slack_bolt", "starlette"},
-    "invoices": APP_PACKAGES - {"invoices"} | {"httpx", "sqlalchemy", "slack_sdk", "slack_bolt", "starlette"},
+    "invoices": APP_PACKAGES - {"invoices", "ponto", "matching"} | {"httpx", "sqlalchemy", "slack_sdk", "starlette"},
     "storage": {"worker", "bot", "web", "sandbox", "slack_sdk", "slack_bolt", "starlette", "httpx"},
     "worker": {"bot", "web", "sandbox", "slack_sdk", "slack_bolt", "starlette"},
     "bot": {"web", "sandbox", "starlette"},

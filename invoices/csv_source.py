@@ -1,0 +1,90 @@
+"""CSV invoices, with the documented columns; `;` or `,` separated, decimal comma or point.
+
+Columns (header names are case-insensitive; spaces and underscores are the same):
+number, customer, customer_iban, amount, currency, issue_date, due_date, payment_reference, kind.
+`kind` is sales, purchase, sales_credit_note or purchase_credit_note (default sales); `customer` is
+the other party (the supplier for purchase documents).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ponto.money import to_minor_units
+
+from .errors import InvoiceError
+from .model import KINDS, Invoice, parse_amount, parse_day
+
+REQUIRED = ("number", "customer", "amount", "currency", "issue_date")
+OPTIONAL = ("customer_iban", "due_date", "payment_reference", "kind")
+MAX_ROWS = 100_000
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_").lstrip("\ufeff")
+
+
+def parse_csv(text: str, source: str) -> list[Invoice]:
+    """Every row or nothing: the first bad row raises, naming its line and column."""
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [_key(h) for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InvoiceError(
+            source,
+            "line 1 (header)",
+            f"missing column(s) {', '.join(missing)}; expected {', '.join(REQUIRED + OPTIONAL)}",
+        )
+    unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise InvoiceError(source, "line 1 (header)", f"unknown column(s) {', '.join(unknown)}")
+    invoices = []
+    for index, raw in enumerate(reader, start=2):
+        if index > MAX_ROWS:
+            raise InvoiceError(source, f"line {index}", f"more than {MAX_ROWS} rows; split the file")
+        row = {_key(k): (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(row.values()):
+            continue
+        invoices.append(_row(row, source, index))
+    return invoices
+
+
+def _row(row: dict[str, str], source: str, line: int) -> Invoice:
+    def fail(column: str, message: str) -> InvoiceError:
+        return InvoiceError(source, f"line {line}, column {column}", message)
+
+    for column in REQUIRED:
+        if not row.get(column):
+            raise fail(column, "is empty")
+    kind = row.get("kind") or "sales"
+    if kind not in KINDS:
+        raise fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    currency = row["currency"].upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise fail("currency", f"{row['currency']!r} is not an ISO 4217 code such as EUR")
+    try:
+        amount = to_minor_units(parse_amount(row["amount"]), currency)
+    except ValueError as exc:
+        raise fail("amount", str(exc)) from exc
+    dates = {}
+    for column in ("issue_date", "due_date"):
+        try:
+            dates[column] = parse_day(row[column]) if row.get(column) else None
+        except ValueError as exc:
+            raise fail(column, str(exc)) from exc
+    if amount < 0:
+        raise fail("amount", "is negative; use kind sales_credit_note or purchase_credit_note with a positive amount")
+    return Invoice(
+        number=row["number"],
+        kind=kind,
+        issue_date=dates["issue_date"],
+        due_date=dates["due_date"],  # type: ignore[arg-type]
+        currency=currency,
+        amount=amount,
+        payment_reference=row.get("payment_reference") or None,
+        counterparty_name=row["customer"],
+        counterparty_iban=row.get("customer_iban") or None,
+    )

@@ -1,0 +1,254 @@
+"""The matcher: evidence, scores, decisions. Precision first: `auto` only on a hard identifier or a
+unique exact candidate of a certain party, with a clear margin; anything else is asked, never guessed.
+
+Scores follow §7 of the reconciliation reference: unique structured reference +100, invoice number in
+the text +60, known IBAN of the party +40, name match +25/+10, exact amount +40, within fees +15,
+more than 3 % off -40, paid before it was issued -30.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from .identifiers import find_ogms, find_rfs, looks_like_reversal, mentions
+from .names import name_score, normalize_name
+from .types import BankLine, Decision, OpenItem
+
+MARGIN = 40
+ASK_FLOOR = 25
+MAX_SUBSET = 25
+MAX_ASK = 3
+
+
+def compact_iban(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return IBAN(value, allow_invalid=True).compact
+    except SchwiftyException:
+        return value.replace(" ", "").upper()
+
+
+def fee_tolerance(residual: int) -> int:
+    """Bank fees and rounding: up to 2.00 or 1 %, whichever is larger."""
+    return max(200, abs(residual) // 100)
+
+
+@dataclass
+class Scored:
+    item: OpenItem
+    score: int = 0
+    hard: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    exact: bool = False
+    within_fee: bool = False
+
+    def add(self, points: int, reason: str, *, hard: bool = False) -> None:
+        self.score += points
+        self.reasons.append(f"{reason} ({points:+d})")
+        if hard:
+            self.hard.append(reason)
+
+
+class Matcher:
+    """Matches bank lines against open items; `links` are confirmed IBAN -> party name pairs."""
+
+    def __init__(self, items: Iterable[OpenItem], links: Mapping[str, str] | None = None) -> None:
+        self.items = list(items)
+        self.links = {compact_iban(k) or k: normalize_name(v) for k, v in (links or {}).items()}
+        self._by_reference: dict[str, list[OpenItem]] = {}
+        for item in self.items:
+            if item.reference:
+                self._by_reference.setdefault(item.reference, []).append(item)
+
+    def decide(self, line: BankLine) -> Decision:
+        text = " ".join(filter(None, [line.remittance]))
+        if line.amount == 0:
+            return Decision(line.id, "none", reasons=["zero amount"])
+        same_side = [
+            i
+            for i in self.items
+            if i.currency == line.currency and i.residual and (i.residual > 0) == (line.amount > 0)
+        ]
+        if looks_like_reversal(text):
+            return Decision(
+                line.id, "none", reasons=["looks like a reversal or a return: undo the earlier match by hand"]
+            )
+        refs = set(find_ogms(text)) | set(find_rfs(text))
+        iban = compact_iban(line.counterpart_iban)
+        scored = [self._score(line, item, text, refs, iban) for item in same_side]
+        scored.sort(key=lambda s: (-s.score, s.item.due_date or s.item.issue_date or 0, s.item.number))
+        multi = self._multi(line, scored, text, iban)
+        if multi is not None:
+            return multi
+        return self._single(line, scored, text, iban)
+
+    # -- evidence ------------------------------------------------------------------------------------
+
+    def _party_certain(self, item: OpenItem, iban: str | None, line: BankLine) -> bool:
+        if iban and (iban in item.party_ibans or self.links.get(iban) == normalize_name(item.party)):
+            return True
+        return False
+
+    def _score(self, line: BankLine, item: OpenItem, text: str, refs: set[str], iban: str | None) -> Scored:
+        s = Scored(item)
+        if item.reference and item.reference in refs:
+            if len(self._by_reference.get(item.reference, [])) == 1:
+                s.add(100, f"structured reference {item.reference}", hard=True)
+            else:
+                s.add(40, "structured reference shared by several invoices of this customer")
+        if mentions(text, item.number):
+            s.add(60, f"invoice number {item.number} in the communication", hard=True)
+        if self._party_certain(item, iban, line):
+            s.add(40, "known account of the customer")
+        names = name_score(line.counterpart_name, item.party)
+        if names >= 92:
+            s.add(25, "counterparty name")
+        elif names >= 85:
+            s.add(10, "counterparty name is close")
+        diff = abs(line.amount) - abs(item.residual)
+        if diff == 0:
+            s.exact = True
+            s.add(40, "exact amount")
+        elif abs(diff) <= fee_tolerance(item.residual):
+            s.within_fee = True
+            s.add(15, "amount within bank fees")
+        elif abs(diff) * 100 > 3 * abs(item.residual):
+            s.add(-40, "amount differs by more than 3 %")
+        if line.execution_date and item.issue_date and line.execution_date < item.issue_date:
+            s.add(-30, "paid before the invoice date")
+        return s
+
+    # -- several invoices in one transfer -------------------------------------------------------------
+
+    def _multi(self, line: BankLine, scored: list[Scored], text: str, iban: str | None) -> Decision | None:
+        amount = abs(line.amount)
+        named = [s for s in scored if s.hard]
+        if len(named) >= 2:
+            total = sum(abs(s.item.residual) for s in named)
+            numbers = [s.item.number for s in named]
+            if total == amount:
+                return Decision(
+                    line.id,
+                    "auto",
+                    invoices=numbers,
+                    reasons=[f"the communication names {len(numbers)} invoices whose amounts add up exactly"],
+                    allocations={s.item.number: abs(s.item.residual) for s in named},
+                )
+            subset = _subset_sum([abs(s.item.residual) for s in named], amount)
+            if subset is not None and subset != "many":
+                chosen = [named[i].item.number for i in subset]
+                return Decision(
+                    line.id,
+                    "auto",
+                    invoices=chosen,
+                    reasons=[f"{len(chosen)} of the invoices named in the communication add up exactly"],
+                    allocations={named[i].item.number: abs(named[i].item.residual) for i in subset},
+                )
+            return Decision(
+                line.id,
+                "ask",
+                candidates=numbers[:MAX_ASK] + [n for n in numbers[MAX_ASK:]][:0],
+                reasons=["several invoices are named but their amounts do not add up to the payment"],
+            )
+        if named or not iban:
+            return None
+        party_items = [s for s in scored if self._party_certain(s.item, iban, line)]
+        if not party_items or any(abs(s.item.residual) >= amount for s in party_items):
+            return None
+        if len(party_items) > MAX_SUBSET:
+            return None
+        subset = _subset_sum([abs(s.item.residual) for s in party_items], amount)
+        if subset is None:
+            return None
+        if subset == "many":
+            return Decision(
+                line.id,
+                "ask",
+                candidates=[s.item.number for s in party_items[:MAX_ASK]],
+                reasons=["several combinations of this customer's invoices add up to the payment"],
+            )
+        chosen = [party_items[i].item.number for i in subset]
+        return Decision(
+            line.id,
+            "auto",
+            invoices=chosen,
+            reasons=["known customer account; exactly one combination of its open invoices adds up"],
+            allocations={party_items[i].item.number: abs(party_items[i].item.residual) for i in subset},
+        )
+
+    # -- one invoice ----------------------------------------------------------------------------------
+
+    def _single(self, line: BankLine, scored: list[Scored], text: str, iban: str | None) -> Decision:
+        if not scored:
+            return Decision(line.id, "none", reasons=["no open invoice on this side in this currency"])
+        best = scored[0]
+        runner = scored[1].score if len(scored) > 1 else 0
+        candidates = [s.item.number for s in scored if s.score >= ASK_FLOOR][:MAX_ASK]
+        reasons = best.reasons
+        amount_ok = best.exact or best.within_fee
+        if best.hard and amount_ok and best.score - runner >= MARGIN:
+            return self._auto(line, best, reasons)
+        if best.hard and not amount_ok:
+            why = "partial payment" if abs(line.amount) < abs(best.item.residual) else "more than the amount due"
+            return Decision(line.id, "ask", candidates=candidates or [best.item.number], reasons=[*reasons, why])
+        unique = self._unique_exact_of_certain_party(line, scored, iban, text)
+        if unique is not None:
+            return self._auto(
+                line, unique, [*unique.reasons, "the only open invoice of this known customer with exactly this amount"]
+            )
+        if candidates:
+            return Decision(line.id, "ask", candidates=candidates, reasons=reasons)
+        return Decision(line.id, "none", reasons=["no invoice has enough in common with this payment"])
+
+    def _unique_exact_of_certain_party(
+        self, line: BankLine, scored: list[Scored], iban: str | None, text: str
+    ) -> Scored | None:
+        if not iban:
+            return None
+        party = [s for s in scored if self._party_certain(s.item, iban, line)]
+        exact = [s for s in party if s.exact]
+        if len(exact) != 1:
+            return None
+        if any(s.hard for s in scored) or find_ogms(text) or find_rfs(text):
+            return None  # the text points somewhere: do not overrule it
+        return exact[0]
+
+    def _auto(self, line: BankLine, best: Scored, reasons: list[str]) -> Decision:
+        applied = min(abs(line.amount), abs(best.item.residual))
+        if best.within_fee:
+            applied = abs(best.item.residual)  # the fee is written off, the invoice is paid
+        return Decision(
+            line.id, "auto", invoices=[best.item.number], reasons=reasons, allocations={best.item.number: applied}
+        )
+
+
+def _subset_sum(values: Sequence[int], target: int) -> list[int] | str | None:
+    """Indexes of the one subset that sums exactly to target; "many" when several do; None when none."""
+    ways: dict[int, list[int] | str] = {0: []}
+    for index, value in enumerate(values):
+        for total, chosen in list(ways.items()):
+            new = total + value
+            if new > target:
+                continue
+            combined: list[int] | str = "many" if chosen == "many" else [*chosen, index]  # type: ignore[list-item]
+            if new in ways and ways[new] != combined:
+                ways[new] = "many"
+            elif new not in ways:
+                ways[new] = combined
+    result = ways.get(target)
+    if result == [] or result is None:
+        return None
+    return result
+
+
+def match(
+    lines: Iterable[BankLine], items: Iterable[OpenItem], links: Mapping[str, str] | None = None
+) -> list[Decision]:
+    """Decide every line against the same open items (no residual carried between lines)."""
+    matcher = Matcher(items, links)
+    return [matcher.decide(line) for line in lines]

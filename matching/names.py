@@ -1,0 +1,28 @@
+"""Counterparty names: normalised for comparison (case, accents, legal forms and punctuation dropped)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz import fuzz
+
+LEGAL_FORMS = frozenset(
+    "nv sa bv srl bvba sprl cv scrl vof commv comm v vzw asbl se ag gmbh ltd llc sarl sas inc co cie plc bvba.".split()
+)
+
+
+def normalize_name(name: str | None) -> str:
+    if not name:
+        return ""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.split(r"[^a-z0-9]+", ascii_name)
+    return " ".join(w for w in words if w and w not in LEGAL_FORMS)
+
+
+def name_score(a: str | None, b: str | None) -> float:
+    """0-100: token_sort_ratio on normalised names (token_set_ratio would give subsets 100)."""
+    left, right = normalize_name(a), normalize_name(b)
+    if not left or not right:
+        return 0.0
+    return float(fuzz.token_sort_ratio(left, right))
