@@ -74,13 +74,12 @@ class Matcher:
             for i in self.items
             if i.currency == line.currency and i.residual and (i.residual > 0) == (line.amount > 0)
         ]
-        if looks_like_reversal(text):
-            return Decision(
-                line.id, "none", reasons=["looks like a reversal or a return: undo the earlier match by hand"]
-            )
         refs = set(find_ogms(text)) | set(find_rfs(text))
         iban = compact_iban(line.counterpart_iban)
         scored = [self._score(line, item, text, refs, iban) for item in same_side]
+        if looks_like_reversal(text) and not any(s.hard for s in scored):
+            why = "looks like a reversal or a return: undo the earlier match by hand"
+            return Decision(line.id, "none", reasons=[why])
         scored.sort(key=lambda s: (-s.score, s.item.due_date or s.item.issue_date or 0, s.item.number))
         multi = self._multi(line, scored, text, iban)
         if multi is not None:
@@ -158,8 +157,8 @@ class Matcher:
         if named or not iban:
             return None
         party_items = [s for s in scored if self._party_certain(s.item, iban, line)]
-        if not party_items or any(abs(s.item.residual) >= amount for s in party_items):
-            return None
+        if len(party_items) < 2 or any(abs(s.item.residual) == amount for s in party_items):
+            return None  # one invoice of exactly this amount: the single-invoice rules decide
         if len(party_items) > MAX_SUBSET:
             return None
         subset = _subset_sum([abs(s.item.residual) for s in party_items], amount)

@@ -74,17 +74,19 @@ def mentions(text: str, number: str) -> bool:
         letters = re.sub(r"[^0-9A-Z]", "", number.upper())
         return len(letters) >= 4 and letters in re.sub(r"[^0-9A-Z]", "", (text or "").upper())
     seen = digit_groups(text)
+    written = re.findall(r"\d+", number)
     last = wanted[-1]
     if len(wanted) == 1:
-        return len(last) >= 4 and last in seen
+        return len(written[-1]) >= 4 and last in seen
     if _consecutive(seen, wanted):
         return True
-    if len(last) >= 3 and last in seen:  # '2022-12-13196+13189': the prefix is written once, before
+    if len(written[-1]) >= 3 and last in seen:  # '2022-12-13196+13189': the prefix is written once, before
         position = len(seen) - 1 - seen[::-1].index(last)
         before = seen[:position]
         if all(_year_in(g, before) for g in wanted[:-1]):
             return True
-    compacts = {"".join(wanted), "".join([_two_digit_year(wanted[0]), *wanted[1:]])}
+    compacts = {"".join(wanted), "".join([_two_digit_year(wanted[0]), *wanted[1:]]), "".join(written).lstrip("0"),
+                "".join([_two_digit_year(written[0]), *written[1:]]).lstrip("0")}
     raw = re.findall(r"\d+", text or "")
     return any(len(c) >= 6 and any(r.lstrip("0") == c for r in raw) for c in compacts)
 

@@ -16,8 +16,19 @@ def normalize_name(name: str | None) -> str:
     if not name:
         return ""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
-    words = re.split(r"[^a-z0-9]+", ascii_name)
-    return " ".join(w for w in words if w and w not in LEGAL_FORMS)
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_name) if w]
+    merged: list[str] = []
+    for word in words:  # 'S A', 'N.V.' -> 'sa', 'nv'
+        if len(word) == 1 and merged and len(merged[-1]) < 4 and merged[-1].isalpha() and _letters(merged[-1]):
+            merged[-1] += word
+        else:
+            merged.append(word)
+    return " ".join(w for w in merged if w not in LEGAL_FORMS)
+
+
+def _letters(word: str) -> bool:
+    """A run of single letters being glued back together (not a real short word such as 'de')."""
+    return len(word) == 1 or word in {"s", "n", "b", "sa", "nv", "bv", "cv", "sr", "sp", "ag"}
 
 
 def name_score(a: str | None, b: str | None) -> float:

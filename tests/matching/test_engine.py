@@ -1,0 +1,84 @@
+"""Decisions on small hand-made cases: the rules of the engine, one by one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from matching import BankLine, OpenItem, match
+
+ACME_IBAN = "BE71096123456769"
+
+
+def item(
+    number: str,
+    residual: int,
+    party: str = "Acme NV",
+    reference: str | None = None,
+    ibans: tuple[str, ...] = (ACME_IBAN,),
+) -> OpenItem:
+    return OpenItem(number, residual, "EUR", party, reference, frozenset(ibans), date(2026, 10, 1), date(2026, 10, 31))
+
+
+def line(amount: int, text: str = "", iban: str | None = ACME_IBAN, name: str | None = "ACME N.V.") -> BankLine:
+    return BankLine("t1", amount, "EUR", name, iban, text, None, date(2026, 11, 2))
+
+
+def test_unique_reference_and_exact_amount_is_auto() -> None:
+    (d,) = match(
+        [line(10_000, "+++010/8068/17183+++")], [item("A", 10_000, reference="010806817183"), item("B", 10_000)]
+    )
+    assert (d.decision, d.invoices) == ("auto", ["A"])
+
+
+def test_amount_alone_is_never_enough_when_several_invoices_have_it() -> None:
+    (d,) = match([line(10_000, iban=None, name=None)], [item("A", 10_000), item("B", 10_000, party="Other")])
+    assert d.decision == "ask" and set(d.candidates) == {"A", "B"}
+
+
+def test_known_account_with_one_exact_invoice_is_auto_but_two_are_asked() -> None:
+    (single,) = match([line(10_000)], [item("A", 10_000), item("B", 20_000)])
+    assert (single.decision, single.invoices) == ("auto", ["A"])
+    (double,) = match([line(10_000)], [item("A", 10_000), item("B", 10_000)])
+    assert double.decision == "ask"
+
+
+def test_partial_and_over_payments_are_asked_even_with_the_reference() -> None:
+    items = [item("A", 10_000, reference="010806817183")]
+    (partial,) = match([line(4_000, "+++010/8068/17183+++")], items)
+    (over,) = match([line(14_000, "+++010/8068/17183+++")], items)
+    assert (partial.decision, partial.candidates) == ("ask", ["A"]) and "partial payment" in partial.reasons
+    assert over.decision == "ask" and "more than the amount due" in over.reasons
+
+
+def test_several_named_invoices_that_add_up_are_settled_together() -> None:
+    items = [item("2026-01-00267", 1_000), item("2026-01-00268", 2_000), item("2026-01-00269", 4_000)]
+    (d,) = match([line(3_000, "2026-01-00267+00268", iban=None)], items)
+    assert (d.decision, sorted(d.invoices)) == ("auto", ["2026-01-00267", "2026-01-00268"])
+    assert d.allocations == {"2026-01-00267": 1_000, "2026-01-00268": 2_000}
+
+
+def test_a_bank_fee_is_tolerated_with_a_hard_identifier() -> None:
+    (d,) = match([line(99_850, "Factuur INV-2026-0042", iban=None)], [item("INV-2026-0042", 100_000)])
+    assert d.decision == "auto" and d.allocations == {"INV-2026-0042": 100_000}
+
+
+def test_the_sign_picks_the_side() -> None:
+    supplier = item("SUP-1", -5_000, party="Proximus", reference="730115040982", ibans=())
+    (d,) = match([line(-5_000, "+++730/1150/40982+++", iban=None, name="PROXIMUS")], [supplier, item("A", 5_000)])
+    assert (d.decision, d.invoices) == ("auto", ["SUP-1"])
+    (incoming,) = match([line(5_000, "+++730/1150/40982+++", iban=None)], [supplier])
+    assert incoming.decision == "none"
+
+
+def test_a_reversal_is_not_matched() -> None:
+    (d,) = match([line(-10_000, "/RTRN/MS03/ terugstorting")], [item("CN-1", -10_000)])
+    assert d.decision == "none" and "reversal" in d.reasons[0]
+
+
+def test_learned_links_make_the_party_certain() -> None:
+    items = [item("A", 10_000, ibans=()), item("B", 30_000, ibans=())]
+    (unknown,) = match([line(10_000, iban="BE62510007547061", name="Payer")], items)
+    (learned,) = match(
+        [line(10_000, iban="BE62510007547061", name="Payer")], items, links={"BE62 5100 0754 7061": "Acme NV"}
+    )
+    assert unknown.decision == "ask" and (learned.decision, learned.invoices) == ("auto", ["A"])
