@@ -5,10 +5,14 @@ from __future__ import annotations
 import sys
 import time
 
-from . import ponto_read, sync_latency
+from . import matching_eval, ponto_read, sync_latency
 from .machine import describe
 
-BENCHMARKS = {"ponto_read": ponto_read.run, "sync_latency": sync_latency.run}
+BENCHMARKS = {
+    "ponto_read": ponto_read.run,
+    "sync_latency": sync_latency.run,
+    "matching": matching_eval.run,
+}
 
 
 def main(names: list[str]) -> None:

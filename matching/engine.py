@@ -8,13 +8,14 @@ more than 3 % off -40, paid before it was issued -30.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from .identifiers import find_ogms, find_rfs, looks_like_reversal, mentions
+from .identifiers import digit_groups, find_ogms, find_rfs, looks_like_reversal, mentions
 from .names import name_score, normalize_name
 from .types import BankLine, Decision, OpenItem
 
@@ -61,6 +62,8 @@ class Matcher:
         self.items = list(items)
         self.links = {compact_iban(k) or k: normalize_name(v) for k, v in (links or {}).items()}
         self._by_reference: dict[str, list[OpenItem]] = {}
+        self._seen: list[str] = []
+        self._raw: list[str] = []
         for item in self.items:
             if item.reference:
                 self._by_reference.setdefault(item.reference, []).append(item)
@@ -76,6 +79,7 @@ class Matcher:
         ]
         refs = set(find_ogms(text)) | set(find_rfs(text))
         iban = compact_iban(line.counterpart_iban)
+        self._seen, self._raw = digit_groups(text), re.findall(r"\d+", text)
         scored = [self._score(line, item, text, refs, iban) for item in same_side]
         if looks_like_reversal(text) and not any(s.hard for s in scored):
             why = "looks like a reversal or a return: undo the earlier match by hand"
@@ -100,7 +104,7 @@ class Matcher:
                 s.add(100, f"structured reference {item.reference}", hard=True)
             else:
                 s.add(40, "structured reference shared by several invoices of this customer")
-        if mentions(text, item.number):
+        if mentions(text, item.number, seen=self._seen, raw=self._raw):
             s.add(60, f"invoice number {item.number} in the communication", hard=True)
         if self._party_certain(item, iban, line):
             s.add(40, "known account of the customer")

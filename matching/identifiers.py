@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from stdnum import iso11649
 from stdnum.be import ogm_vcs
@@ -62,19 +63,18 @@ def digit_groups(text: str) -> list[str]:
     return [group.lstrip("0") or "0" for group in re.findall(r"\d+", text or "")]
 
 
-def mentions(text: str, number: str) -> bool:
+def mentions(text: str, number: str, *, seen: list[str] | None = None, raw: list[str] | None = None) -> bool:
     """Whether the text names the invoice number, despite the noise banks and payers add.
 
     Separators are ignored, leading zeros too, the year may be written with two digits, `+suffix`
     lists name several invoices ('2022-12-13196+13189'), and the number may be compacted
     ('221213422' for 2022-12-13422).
     """
-    wanted = digit_groups(number)
+    wanted, written = _number_groups(number)
     if not wanted:
         letters = re.sub(r"[^0-9A-Z]", "", number.upper())
         return len(letters) >= 4 and letters in re.sub(r"[^0-9A-Z]", "", (text or "").upper())
-    seen = digit_groups(text)
-    written = re.findall(r"\d+", number)
+    seen = digit_groups(text) if seen is None else seen
     last = wanted[-1]
     if len(wanted) == 1:
         return len(written[-1]) >= 4 and last in seen
@@ -85,10 +85,19 @@ def mentions(text: str, number: str) -> bool:
         before = seen[:position]
         if all(_year_in(g, before) for g in wanted[:-1]):
             return True
-    compacts = {"".join(wanted), "".join([_two_digit_year(wanted[0]), *wanted[1:]]), "".join(written).lstrip("0"),
-                "".join([_two_digit_year(written[0]), *written[1:]]).lstrip("0")}
-    raw = re.findall(r"\d+", text or "")
+    compacts = {
+        "".join(wanted),
+        "".join([_two_digit_year(wanted[0]), *wanted[1:]]),
+        "".join(written).lstrip("0"),
+        "".join([_two_digit_year(written[0]), *written[1:]]).lstrip("0"),
+    }
+    raw = re.findall(r"\d+", text or "") if raw is None else raw
     return any(len(c) >= 6 and any(r.lstrip("0") == c for r in raw) for c in compacts)
+
+
+@lru_cache(maxsize=16384)
+def _number_groups(number: str) -> tuple[list[str], list[str]]:
+    return digit_groups(number), re.findall(r"\d+", number)
 
 
 def _two_digit_year(group: str) -> str:

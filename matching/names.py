@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -12,6 +13,7 @@ LEGAL_FORMS = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)
 def normalize_name(name: str | None) -> str:
     if not name:
         return ""

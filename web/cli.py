@@ -124,6 +124,42 @@ def _sync(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _reconcile(args: argparse.Namespace) -> int:
+    """A dry run of the matcher on the user's own exports; prints one decision per transaction."""
+    import json
+    from pathlib import Path
+
+    from invoices import InvoiceError
+    from worker.reconcile import invoice_files, read_invoice_file, reconcile, transactions_from_json
+
+    invoices = []
+    try:
+        for path in invoice_files(args.invoices):
+            invoices.extend(read_invoice_file(path, side=args.side))
+        transactions = transactions_from_json(Path(args.transactions).read_bytes(), args.transactions)
+    except InvoiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {args.transactions}: {exc.strerror}", file=sys.stderr)
+        return 2
+    decisions = reconcile(invoices, transactions)
+    if args.format == "json":
+        for decision in decisions:
+            print(json.dumps(decision.as_dict(), ensure_ascii=False))
+        return 0
+    print(f"{'transaction':<24} {'decision':<8} {'invoices / candidates':<40} reasons")
+    for d in decisions:
+        numbers = ", ".join(d.invoices or d.candidates) or "-"
+        print(f"{d.transaction[:24]:<24} {d.decision:<8} {numbers[:40]:<40} {'; '.join(d.reasons)[:120]}")
+    counts = {kind: sum(d.decision == kind for d in decisions) for kind in ("auto", "ask", "none")}
+    print(
+        f"\n{len(decisions)} transactions: {counts['auto']} auto, {counts['ask']} ask, {counts['none']} none",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
@@ -176,6 +212,17 @@ def parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations to DATABASE_URL").set_defaults(run=_db_upgrade)
     commands.add_parser("sync", help="sync every active connection once, with progress").set_defaults(run=_sync)
+    reconcile = commands.add_parser("reconcile", help="dry run: match transactions to invoices, store nothing")
+    reconcile.add_argument("--invoices", nargs="+", required=True, help="UBL .xml, .csv or .json files or folders")
+    reconcile.add_argument("--transactions", required=True, help="a Ponto JSON body or a JSON list of transactions")
+    reconcile.add_argument("--format", choices=["json", "table"], default="json")
+    reconcile.add_argument(
+        "--side",
+        choices=["sales", "purchase"],
+        default="sales",
+        help="whether the UBL files are invoices you sent (sales) or received (purchase)",
+    )
+    reconcile.set_defaults(run=_reconcile)
     sandbox = commands.add_parser("sandbox", help="run one stand-in as its own process")
     sandbox.add_argument("side", choices=["ponto", "slack"])
     sandbox.add_argument("--host", default="127.0.0.1")
