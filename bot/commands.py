@@ -11,8 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from ponto import PontoError
 from storage import workspaces
-from worker import connections, queries
+from worker import connections, invoicing, queries
 
+from .blocks import invoices as invoice_blocks
 from .blocks.balances import balance_summary
 from .blocks.connect import consent_link
 from .blocks.status import help_message, status_message
@@ -160,7 +161,54 @@ async def resume(services: Services, client: AsyncWebClient, inv: Invocation) ->
     return _text(f"Resumed: the messages held since `{reason}` will be posted now, in order.")
 
 
+async def invoices(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions() as session:
+        rows = await invoicing.open_invoices(session, inv.team_id)
+        payload = [
+            {
+                "number": r.number,
+                "customer": r.counterparty_name,
+                "remaining": r.amount - r.settled,
+                "currency": r.currency,
+                "due_date": r.due_date.isoformat() if r.due_date else None,
+            }
+            for r in rows
+        ]
+    return invoice_blocks.open_invoices(payload, services.locale)
+
+
+async def unmatched(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions() as session:
+        rows = await invoicing.unmatched(session, inv.team_id)
+    return invoice_blocks.unmatched(rows, services.locale)
+
+
+async def click(services: Services, client: AsyncWebClient, body: dict[str, Any], *, undo: bool) -> Message:
+    """A question's button or an Undo: settle once, refresh the question in the channel, answer privately."""
+    value = body["actions"][0]["value"]
+    team, user = body["team"]["id"], body["user"]["id"]
+    if undo:
+        outcome = await invoicing.undo(
+            services.sessions, team_id=team, match_id=int(value), user=user, now=services.clock()
+        )
+    else:
+        match_id, _, choice = value.partition(":")
+        outcome = await invoicing.choose(
+            services.sessions, team_id=team, match_id=int(match_id), choice=choice, user=user, now=services.clock()
+        )
+    if outcome.ok and outcome.question and outcome.question_message:
+        channel, ts = outcome.question_message
+        text, blocks = invoice_blocks.match_question(outcome.question, services.locale)
+        try:
+            await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not update the question %s: %s", ts, exc.response.get("error"))
+    return _text(outcome.text)
+
+
 HANDLERS = {
+    "invoices": invoices,
+    "unmatched": unmatched,
     "activate": activate,
     "deactivate": deactivate,
     "status": status,

@@ -7,6 +7,7 @@ from typing import Any
 
 from .blocks import alerts
 from .blocks.balances import balance_summary
+from .blocks.invoices import invoice_paid, match_question
 from .blocks.overview import accounts_overview, disconnected
 from .blocks.transactions import import_summary, transaction, transactions_digest
 
@@ -27,6 +28,8 @@ RENDERERS: dict[str, Renderer] = {
     "account_added": alerts.account_added,
     "account_revoked": alerts.account_revoked,
     "slack_paused": alerts.slack_paused,
+    "invoice_paid": invoice_paid,
+    "match_question": match_question,
 }
 
 

@@ -209,6 +209,8 @@ class PontoSandbox:
         added = []
         for attributes in given or []:
             base = transaction_attributes(rng, currency=account.currency, when=now, created=now, sequence=self._next())
+            if "amount" in attributes:  # the real API sends JSON numbers: keep the exact Decimal
+                attributes = {**attributes, "amount": Decimal(str(attributes["amount"]))}
             added.append(self._book(account_id, {**base, **attributes, "createdAt": iso(now), "updatedAt": iso(now)}))
         for _ in range(count):
             attrs = transaction_attributes(rng, currency=account.currency, when=now, created=now, sequence=self._next())

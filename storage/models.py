@@ -221,3 +221,69 @@ class BalanceSnapshot(Base):
     taken_at: Mapped[datetime]
     current_balance: Mapped[int | None] = mapped_column(BigInteger)
     available_balance: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class InvoiceRow(Base):
+    """An invoice or credit note; idempotent on (workspace, number, kind)."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("workspace_id", "number", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    issue_date: Mapped[date]
+    due_date: Mapped[date | None]
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)  # as the document states it, minor units, positive
+    settled: Mapped[int] = mapped_column(BigInteger, default=0)  # covered by confirmed payments
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | paid
+    payment_reference: Mapped[str | None] = mapped_column(String(140))
+    counterparty_name: Mapped[str | None] = mapped_column(String(255))
+    counterparty_iban: Mapped[str | None] = mapped_column(String(64))
+    counterparty_vat: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Match(Base):
+    """What the matcher decided for one bank line, and who settled it when."""
+
+    __tablename__ = "matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("bank_transactions.id", ondelete="CASCADE"), unique=True)
+    decision: Mapped[str] = mapped_column(String(8))  # auto | ask | none
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | settled | dismissed | none
+    candidates: Mapped[dict[str, Any]]  # {"numbers": [...], "reasons": [...]}
+    settled_by: Mapped[str | None] = mapped_column(String(32))  # "auto" or a Slack user id
+    settled_at: Mapped[datetime | None]
+    question_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Allocation(Base):
+    """Money of one bank line applied to one invoice."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class PartyLink(Base):
+    """A confirmed 'this account belongs to this customer', remembered for the next payments."""
+
+    __tablename__ = "party_links"
+    __table_args__ = (UniqueConstraint("workspace_id", "iban"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    iban: Mapped[str] = mapped_column(String(64))
+    party_name: Mapped[str] = mapped_column(String(255))
+    confirmed_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -42,6 +42,7 @@ from worker.loop import Worker
 from worker.sync import Syncer, SyncOptions
 from worker.token_store import DbTokenStore
 
+from .routes.api import get_invoices, post_invoices
 from .routes.health import healthz
 from .routes.ponto import ponto_callback, ponto_reauthorized, ponto_webhook
 from .routes.slack import slack_endpoint
@@ -140,6 +141,8 @@ def create_app(settings: Settings, *, self_url: str | None = None) -> Starlette:
         Route("/ponto/reauthorized", ponto_reauthorized, methods=["GET"]),
         Route("/ponto/webhooks", ponto_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/api/invoices", post_invoices, methods=["POST"]),
+        Route("/api/invoices", get_invoices, methods=["GET"]),
     ]
     if not settings.ponto_is_real:
         stand_in = ponto_sandbox.PontoSandbox(
@@ -278,6 +281,7 @@ async def resources(settings: Settings, wiring: Wiring) -> AsyncIterator[dict[st
                 "slack_handler": AsyncSlackRequestHandler(bolt),
                 "slack_return_url": slack_return_url(settings),
                 "clock": utcnow,
+                "api_token": settings.api_token,
             }
         finally:
             stop.set()

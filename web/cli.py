@@ -160,6 +160,56 @@ def _reconcile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _invoices_import(args: argparse.Namespace) -> int:
+    """Each file whole or not at all; a report line per file; the good files import."""
+    import asyncio
+
+    from invoices import InvoiceError
+    from storage import create_engine, invoices as invoice_store, make_sessionmaker
+    from storage.migrate import upgrade
+    from worker.invoicing import invoice_data, workspace_for_import
+    from worker.reconcile import invoice_files, read_invoice_file
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    files = invoice_files(args.paths)
+    if not files:
+        print("error: no .xml, .csv or .json file found in the given paths", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        sessions = make_sessionmaker(engine)
+        refused = 0
+        try:
+            for path in files:
+                try:
+                    parsed = read_invoice_file(path, side=args.side)
+                except InvoiceError as exc:
+                    refused += 1
+                    print(f"REFUSED  {exc}")
+                    continue
+                async with sessions.begin() as session:
+                    try:
+                        workspace = await workspace_for_import(session, args.team)
+                    except LookupError as exc:
+                        print(f"error: {exc}", file=sys.stderr)
+                        return 2
+                    result = await invoice_store.upsert(
+                        session, workspace.id, [invoice_data(i) for i in parsed], source=str(path)
+                    )
+                print(
+                    f"ok       {path}: {len(parsed)} invoice(s): {result.created} new, {result.updated} updated, "
+                    f"{result.unchanged} unchanged"
+                )
+        finally:
+            await engine.dispose()
+        print(f"{len(files) - refused} file(s) imported, {refused} refused")
+        return 1 if refused else 0
+
+    return asyncio.run(run())
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
@@ -212,6 +262,18 @@ def parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply the migrations to DATABASE_URL").set_defaults(run=_db_upgrade)
     commands.add_parser("sync", help="sync every active connection once, with progress").set_defaults(run=_sync)
+    invoices = commands.add_parser("invoices", help="invoice files")
+    invoice_commands = invoices.add_subparsers(dest="invoices_command", required=True)
+    importing = invoice_commands.add_parser("import", help="import UBL (.xml), CSV or JSON files or folders")
+    importing.add_argument("paths", nargs="+")
+    importing.add_argument(
+        "--side",
+        choices=["sales", "purchase"],
+        default="sales",
+        help="UBL files: invoices you sent (sales) or received (purchase)",
+    )
+    importing.add_argument("--team", help="the Slack team id, when the database serves several workspaces")
+    importing.set_defaults(run=_invoices_import)
     reconcile = commands.add_parser("reconcile", help="dry run: match transactions to invoices, store nothing")
     reconcile.add_argument("--invoices", nargs="+", required=True, help="UBL .xml, .csv or .json files or folders")
     reconcile.add_argument("--transactions", required=True, help="a Ponto JSON body or a JSON list of transactions")

@@ -29,6 +29,7 @@ from ponto import (
 from storage import accounts as account_store, outbox, sync_states, transactions
 from storage.models import BankAccount, BankTransaction, PontoConnection, Workspace
 
+from . import invoicing
 from .connections import AccountLine, account_data, jsonable
 
 log = logging.getLogger(__name__)
@@ -315,6 +316,7 @@ class Syncer:
                 connection_row.last_sync_at = self._clock()
             if not initial:
                 await self._announce(session, workspace, row, result.created)
+                await invoicing.match_transactions(session, workspace, row, result.created, now=self._clock())
             return len(result.created), len(result.updated)
 
     async def _announce(

@@ -16,6 +16,8 @@ HELP_LINES = (
     ("transactions [IBAN or account name] [days]", "the latest transactions, newest first"),
     ("balance", "each account's balance, the change since the last summary, totals per currency"),
     ("resume", "post again after Slack refused (channel archived, bot removed...)"),
+    ("invoices", "the open invoices and their total"),
+    ("unmatched", "the payments that wait for someone to say which invoice they pay"),
     ("deactivate", "disconnect Ponto and delete the stored tokens; admins only"),
     ("help", "this list"),
 )

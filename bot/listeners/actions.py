@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -43,7 +44,25 @@ async def more_transactions(ack: AsyncAck, body: dict[str, Any], respond: AsyncR
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
+async def pick(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
+) -> None:
+    await ack()
+    text, blocks = await commands.click(services, client, body, undo=False)
+    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+async def undo(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
+) -> None:
+    await ack()
+    text, blocks = await commands.click(services, client, body, undo=True)
+    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
 def register(app: AsyncApp) -> None:
+    app.action(re.compile(r"^match_pick_(\d+|none)$"))(pick)
+    app.action("match_undo")(undo)
     app.action("consent_link")(ack_link_button)
     app.action("reconnect")(reconnect)
     app.action("reauthorize")(reauthorize)

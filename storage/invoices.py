@@ -1,0 +1,93 @@
+"""Invoices: imported idempotently on (number, kind); settled by allocations of bank lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import InvoiceRow
+
+FIELDS = (
+    "issue_date",
+    "due_date",
+    "currency",
+    "amount",
+    "payment_reference",
+    "counterparty_name",
+    "counterparty_iban",
+    "counterparty_vat",
+)
+
+
+@dataclass(frozen=True)
+class InvoiceData:
+    number: str
+    kind: str
+    issue_date: date
+    due_date: date | None
+    currency: str
+    amount: int
+    payment_reference: str | None
+    counterparty_name: str | None
+    counterparty_iban: str | None
+    counterparty_vat: str | None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+async def upsert(session: AsyncSession, workspace_id: int, rows: Sequence[InvoiceData], *, source: str) -> ImportResult:
+    created = updated = unchanged = 0
+    for data in rows:
+        current = await session.scalar(
+            select(InvoiceRow).where(
+                InvoiceRow.workspace_id == workspace_id, InvoiceRow.number == data.number, InvoiceRow.kind == data.kind
+            )
+        )
+        if current is None:
+            session.add(InvoiceRow(workspace_id=workspace_id, source=source, settled=0, status="open", **data.__dict__))
+            created += 1
+        elif all(getattr(current, f) == getattr(data, f) for f in FIELDS):
+            unchanged += 1
+        else:
+            for name in FIELDS:
+                setattr(current, name, getattr(data, name))
+            current.source = source
+            current.status = "paid" if current.settled >= current.amount else "open"
+            updated += 1
+    await session.flush()
+    return ImportResult(created, updated, unchanged)
+
+
+async def open_rows(session: AsyncSession, workspace_id: int) -> list[InvoiceRow]:
+    return list(
+        await session.scalars(
+            select(InvoiceRow)
+            .where(InvoiceRow.workspace_id == workspace_id, InvoiceRow.status == "open")
+            .order_by(InvoiceRow.due_date, InvoiceRow.id)
+        )
+    )
+
+
+async def listing(
+    session: AsyncSession, workspace_id: int, *, status: str | None = None, limit: int = 500, offset: int = 0
+) -> list[InvoiceRow]:
+    query = select(InvoiceRow).where(InvoiceRow.workspace_id == workspace_id)
+    if status:
+        query = query.where(InvoiceRow.status == status)
+    return list(await session.scalars(query.order_by(InvoiceRow.id).limit(limit).offset(offset)))
+
+
+async def by_numbers(session: AsyncSession, workspace_id: int, numbers: Sequence[str]) -> dict[str, InvoiceRow]:
+    rows = await session.scalars(
+        select(InvoiceRow).where(InvoiceRow.workspace_id == workspace_id, InvoiceRow.number.in_(list(numbers)))
+    )
+    return {row.number: row for row in rows}
