@@ -289,7 +289,7 @@ async def undo(sessions: async_sessionmaker, *, team_id: str, match_id: int, use
         open_now = await invoice_store.by_numbers(session, workspace.id, numbers)
         question = question_payload(match, tx, account, [open_now[n] for n in numbers if n in open_now][:3])
         location = await _question_location(session, match)
-        if location is None:  # it was decided automatically: there was no question yet
+        if match.question_outbox_id is None:  # it was decided automatically: there was no question yet
             message = await outbox.enqueue(
                 session,
                 workspace_id=workspace.id,

@@ -227,3 +227,36 @@ def test_deactivate_revokes_deletes_tokens_and_tells_the_channel(tmp_path: Path,
         assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant"
     finally:
         server.stop()
+
+
+def test_app_uninstalled_stops_everything_for_the_workspace(tmp_path: Path, browser: httpx.Client) -> None:
+    import json as jsonlib
+
+    from tests.support.server import connect
+
+    server = start_server(tmp_path)
+    try:
+        connect(server, browser)
+        body = jsonlib.dumps(
+            {
+                "type": "event_callback",
+                "team_id": "T0DEMO",
+                "api_app_id": "A0PONTO",
+                "event": {"type": "app_uninstalled"},
+                "event_id": "Ev1",
+                "event_time": int(time.time()),
+            }
+        )
+        headers = {**_signed(body, DEFAULT_SIGNING_SECRET, int(time.time())), "Content-Type": "application/json"}
+        assert browser.post(f"{server.url}/slack/events", content=body, headers=headers).status_code == 200
+        deadline = time.monotonic() + 10
+        while server.records("ponto_connections")[0]["status"] != "disconnected":
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+        (connection,) = server.records("ponto_connections")
+        assert connection["access_token_enc"] is None and connection["refresh_token_enc"] is None
+        assert server.records("workspaces")[0]["slack_paused_reason"] == "app_uninstalled"
+        state = browser.get(f"{server.url}/sandbox/ponto/_control/state").json()
+        assert state["revoked_tokens"] == 1  # revoked at Ponto, not only forgotten
+    finally:
+        server.stop()

@@ -1,0 +1,137 @@
+"""Invoices against stored bank lines: residuals across several transfers, remembered accounts, once-only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from invoices import Invoice
+from storage import create_engine, invoices as invoice_store, make_sessionmaker, workspaces
+from storage.migrate import upgrade_async
+from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, OutboxMessage, PontoConnection
+from worker import invoicing
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+OGM = "+++090/9337/55493+++"
+PAYER = "BE62510007547061"
+
+
+@pytest.fixture
+async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker]:
+    await upgrade_async(sqlite_url)
+    engine = create_engine(sqlite_url)
+    maker = make_sessionmaker(engine)
+    async with maker.begin() as session:
+        workspace = await workspaces.get_or_create(session, "T1", finance_channel="#finance")
+        connection = PontoConnection(
+            workspace_id=workspace.id, organization_id="o", status="active", connected_by="U1", scope="ai"
+        )
+        session.add(connection)
+        await session.flush()
+        session.add(
+            BankAccount(
+                workspace_id=workspace.id,
+                connection_id=connection.id,
+                ponto_id="acc",
+                reference="BE68539007547034",
+                reference_type="IBAN",
+                name="Current",
+                currency="EUR",
+                raw={},
+            )
+        )
+        invoices = [
+            Invoice("INV-1", "sales", date(2026, 11, 1), None, "EUR", 100_000, OGM, "Studio Mons SA"),
+            Invoice("INV-2", "sales", date(2026, 11, 2), None, "EUR", 30_000, None, "Studio Mons SA"),
+            Invoice("INV-3", "sales", date(2026, 11, 2), None, "EUR", 30_000, None, "Garage Tienen BV"),
+        ]
+        await invoice_store.upsert(session, workspace.id, [invoicing.invoice_data(i) for i in invoices], source="t")
+    yield maker
+    await engine.dispose()
+
+
+async def pay(sessions: async_sessionmaker, ponto_id: str, amount: int, text: str, iban: str | None = PAYER) -> Match:
+    async with sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, "T1")
+        account = await session.scalar(select(BankAccount))
+        assert workspace is not None and account is not None
+        tx = BankTransaction(
+            workspace_id=workspace.id,
+            account_id=account.id,
+            ponto_id=ponto_id,
+            pending=False,
+            amount=amount,
+            currency="EUR",
+            execution_date=date(2026, 11, 19),
+            counterpart_name="Someone",
+            counterpart_reference=iban,
+            remittance_information=text,
+            raw={},
+        )
+        session.add(tx)
+        await session.flush()
+        await invoicing.match_transactions(session, workspace, account, [tx], now=NOW)
+        match = await session.scalar(select(Match).where(Match.transaction_id == tx.id))
+        assert match is not None
+        return match
+
+
+async def invoice(sessions: async_sessionmaker, number: str) -> InvoiceRow:
+    async with sessions() as session:
+        row = await session.scalar(select(InvoiceRow).where(InvoiceRow.number == number))
+        assert row is not None
+        return row
+
+
+async def test_one_invoice_paid_by_two_transfers(sessions: async_sessionmaker) -> None:
+    partial = await pay(sessions, "t1", 40_000, OGM)
+    assert (partial.decision, partial.status) == ("ask", "pending")
+    outcome = await invoicing.choose(sessions, team_id="T1", match_id=partial.id, choice="INV-1", user="U9", now=NOW)
+    assert outcome.ok
+    first = await invoice(sessions, "INV-1")
+    assert (first.settled, first.status) == (40_000, "open")
+    rest = await pay(sessions, "t2", 60_000, OGM)  # exactly what remains, with the reference: decided alone
+    assert rest.decision == "auto"
+    assert (await invoice(sessions, "INV-1")).status == "paid"
+
+
+async def test_a_confirmed_account_is_remembered_for_the_next_payment(sessions: async_sessionmaker) -> None:
+    asked = await pay(sessions, "t1", 30_000, "Betaling")  # two invoices of 300.00: asked
+    assert asked.decision == "ask" and set(asked.candidates["numbers"]) == {"INV-2", "INV-3"}
+    await invoicing.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-3", user="U9", now=NOW)
+    async with sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, "T1")
+        assert workspace is not None
+        await invoice_store.upsert(
+            session,
+            workspace.id,
+            [
+                invoicing.invoice_data(
+                    Invoice("INV-4", "sales", date(2026, 11, 3), None, "EUR", 12_300, None, "Garage Tienen BV")
+                )
+            ],
+            source="t",
+        )
+    later = await pay(sessions, "t2", 12_300, "")
+    assert (later.decision, later.candidates["invoices"]) == ("auto", ["INV-4"])
+
+
+async def test_a_question_is_settled_once_and_undo_reopens(sessions: async_sessionmaker) -> None:
+    asked = await pay(sessions, "t1", 30_000, "Betaling")
+    first = await invoicing.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-2", user="U1", now=NOW)
+    second = await invoicing.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-3", user="U2", now=NOW)
+    assert first.ok and not second.ok and second.text.startswith("Already done: <@U1> settled it")
+    assert (await invoice(sessions, "INV-3")).status == "open"
+    undone = await invoicing.undo(sessions, team_id="T1", match_id=asked.id, user="U2", now=NOW)
+    assert undone.ok and (await invoice(sessions, "INV-2")).status == "open"
+    again = await invoicing.undo(sessions, team_id="T1", match_id=asked.id, user="U2", now=NOW)
+    assert not again.ok
+    other_team = await invoicing.choose(sessions, team_id="T2", match_id=asked.id, choice="INV-2", user="U3", now=NOW)
+    assert not other_team.ok  # a click from another workspace cannot touch this one
+    async with sessions() as session:
+        kinds = [m.kind for m in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert kinds == ["match_question", "invoice_paid"]

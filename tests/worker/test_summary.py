@@ -1,0 +1,85 @@
+"""The daily balance summary: once a day after the configured local time, with the change since the last one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from storage import create_engine, make_sessionmaker, workspaces
+from storage.migrate import upgrade_async
+from storage.models import BankAccount, OutboxMessage, PontoConnection
+from worker.summary import queue_daily_summaries
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+@pytest.fixture
+async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker]:
+    await upgrade_async(sqlite_url)
+    engine = create_engine(sqlite_url)
+    maker = make_sessionmaker(engine)
+    async with maker.begin() as session:
+        workspace = await workspaces.get_or_create(session, "T1", finance_channel="#finance")
+        connection = PontoConnection(
+            workspace_id=workspace.id, organization_id="o", status="active", connected_by="U1", scope="ai"
+        )
+        session.add(connection)
+        await session.flush()
+        for name, currency, balance in (
+            ("Current", "EUR", 100_000),
+            ("Savings", "EUR", 500_000),
+            ("Dollars", "USD", 7_500),
+        ):
+            session.add(
+                BankAccount(
+                    workspace_id=workspace.id,
+                    connection_id=connection.id,
+                    ponto_id=name,
+                    reference="BE68539007547034",
+                    reference_type="IBAN",
+                    name=name,
+                    currency=currency,
+                    current_balance=balance,
+                    available_balance=balance,
+                    raw={},
+                )
+            )
+    yield maker
+    await engine.dispose()
+
+
+async def run(sessions: async_sessionmaker, moment: datetime) -> int:
+    async with sessions.begin() as session:
+        return await queue_daily_summaries(session, now=moment, at=time(8, 30), zone=BRUSSELS)
+
+
+async def summaries(sessions: async_sessionmaker) -> list[dict]:
+    async with sessions() as session:
+        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "balance_summary"))
+        return [r.payload for r in rows]
+
+
+async def test_once_a_day_after_the_local_time_with_the_change(sessions: async_sessionmaker) -> None:
+    assert await run(sessions, datetime(2026, 11, 25, 7, 0, tzinfo=UTC)) == 0  # 08:00 in Brussels: too early
+    assert await run(sessions, datetime(2026, 11, 25, 7, 45, tzinfo=UTC)) == 1  # 08:45 in Brussels
+    assert await run(sessions, datetime(2026, 11, 25, 15, 0, tzinfo=UTC)) == 0  # already done today
+    (first,) = await summaries(sessions)
+    assert first["totals"] == {
+        "EUR": {"current": 600_000, "available": 600_000},
+        "USD": {"current": 7_500, "available": 7_500},
+    }
+    assert all(a["change"] is None for a in first["accounts"])
+    async with sessions.begin() as session:
+        current = await session.scalar(select(BankAccount).where(BankAccount.name == "Current"))
+        assert current is not None
+        current.current_balance = 87_655
+    assert await run(sessions, datetime(2026, 11, 26, 8, 0, tzinfo=UTC)) == 1
+    second = (await summaries(sessions))[1]
+    changes = {a["name"]: a["change"] for a in second["accounts"]}
+    assert changes == {"Current": -12_345, "Savings": 0, "Dollars": 0}
+    assert second["totals"]["EUR"]["current"] == 587_655
