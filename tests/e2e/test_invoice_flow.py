@@ -184,6 +184,9 @@ def test_an_ambiguous_payment_is_asked_and_settled_once(server: Server, browser:
     before = len(server.ephemerals(browser, "U0VIEWER"))
     server.slash(browser, "unmatched", user="U0VIEWER")
     assert "1 payments wait" in server.wait_ephemeral(browser, "U0VIEWER", before + 1)["text"]
+    server.slash(browser, "invoices", user="U0VIEWER")
+    listing = server.wait_ephemeral(browser, "U0VIEWER", before + 2)
+    assert listing["text"].startswith("2 open invoices, total 1.000,00") and "INV-E2E-B" in str(listing["blocks"])
 
 
 def test_cli_import_refuses_bad_files_whole_and_imports_the_good(
