@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from invoices import Invoice
-from matching import BankLine, Decision, Matcher, OpenItem
+from matching import Decision, Matcher, OpenItem
 from matching.engine import compact_iban
 from storage import invoices as invoice_store, matches, outbox, workspaces
 from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, OutboxMessage, Workspace
 
-from .reconcile import open_item
+from .reconcile import bank_line, open_item
 
 
 def invoice_data(invoice: Invoice) -> invoice_store.InvoiceData:
@@ -54,19 +54,6 @@ def as_invoice(row: InvoiceRow) -> Invoice:
 
 def residual_item(row: InvoiceRow) -> OpenItem:
     return open_item(as_invoice(row), settled=row.settled)
-
-
-def bank_line(tx: BankTransaction) -> BankLine:
-    return BankLine(
-        id=str(tx.id),
-        amount=tx.amount,
-        currency=tx.currency,
-        counterpart_name=tx.counterpart_name,
-        counterpart_iban=tx.counterpart_reference,
-        remittance=tx.remittance_information,
-        remittance_type=tx.remittance_information_type,
-        execution_date=tx.execution_date,
-    )
 
 
 def _line_payload(tx: BankTransaction, account: BankAccount | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from invoices import Invoice, InvoiceError, parse_csv, parse_json, parse_ubl
 from matching import BankLine, Decision, OpenItem, match, normalize_reference
 from matching.engine import compact_iban
 from ponto.models import Transaction
+from storage.models import BankTransaction
 
 INVOICE_SUFFIXES = (".xml", ".csv", ".json")
 
@@ -33,9 +34,10 @@ def open_item(invoice: Invoice, settled: int = 0) -> OpenItem:
     )
 
 
-def bank_line(tx: Transaction) -> BankLine:
+def bank_line(tx: Transaction | BankTransaction) -> BankLine:
+    """A Ponto transaction, or a stored one (then the id is our row id), as the matcher sees it."""
     return BankLine(
-        id=tx.id,
+        id=str(tx.id),
         amount=tx.amount,
         currency=tx.currency,
         counterpart_name=tx.counterpart_name,

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from invoices import Invoice
-from storage import create_engine, invoices as invoice_store, make_sessionmaker, workspaces
-from storage.migrate import upgrade_async
-from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, OutboxMessage, PontoConnection
+from storage import invoices as invoice_store, workspaces
+from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, OutboxMessage
 from worker import invoicing
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -21,37 +20,19 @@ PAYER = "BE62510007547061"
 
 
 @pytest.fixture
-async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker]:
-    await upgrade_async(sqlite_url)
-    engine = create_engine(sqlite_url)
-    maker = make_sessionmaker(engine)
-    async with maker.begin() as session:
-        workspace = await workspaces.get_or_create(session, "T1", finance_channel="#finance")
-        connection = PontoConnection(
-            workspace_id=workspace.id, organization_id="o", status="active", connected_by="U1", scope="ai"
-        )
-        session.add(connection)
-        await session.flush()
-        session.add(
-            BankAccount(
-                workspace_id=workspace.id,
-                connection_id=connection.id,
-                ponto_id="acc",
-                reference="BE68539007547034",
-                reference_type="IBAN",
-                name="Current",
-                currency="EUR",
-                raw={},
-            )
-        )
-        invoices = [
-            Invoice("INV-1", "sales", date(2026, 11, 1), None, "EUR", 100_000, OGM, "Studio Mons SA"),
-            Invoice("INV-2", "sales", date(2026, 11, 2), None, "EUR", 30_000, None, "Studio Mons SA"),
-            Invoice("INV-3", "sales", date(2026, 11, 2), None, "EUR", 30_000, None, "Garage Tienen BV"),
-        ]
-        await invoice_store.upsert(session, workspace.id, [invoicing.invoice_data(i) for i in invoices], source="t")
-    yield maker
-    await engine.dispose()
+async def sessions(connected) -> AsyncIterator[async_sessionmaker]:  # type: ignore[no-untyped-def]
+    async for maker in connected([("Current", "EUR", 0)]):
+        async with maker.begin() as session:
+            workspace = await workspaces.get_by_team(session, "T1")
+            assert workspace is not None
+            invoices = [
+                Invoice("INV-1", "sales", date(2026, 11, 1), None, "EUR", 100_000, OGM, "Studio Mons SA"),
+                Invoice("INV-2", "sales", date(2026, 11, 2), None, "EUR", 30_000, None, "Studio Mons SA"),
+                Invoice("INV-3", "sales", date(2026, 11, 2), None, "EUR", 30_000, None, "Garage Tienen BV"),
+            ]
+            data = [invoicing.invoice_data(i) for i in invoices]
+            await invoice_store.upsert(session, workspace.id, data, source="t")
+        yield maker
 
 
 async def pay(sessions: async_sessionmaker, ponto_id: str, amount: int, text: str, iban: str | None = PAYER) -> Match:

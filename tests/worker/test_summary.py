@@ -10,47 +10,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from storage import create_engine, make_sessionmaker, workspaces
-from storage.migrate import upgrade_async
-from storage.models import BankAccount, OutboxMessage, PontoConnection
+from storage.models import BankAccount, OutboxMessage
 from worker.summary import queue_daily_summaries
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 @pytest.fixture
-async def sessions(sqlite_url: str) -> AsyncIterator[async_sessionmaker]:
-    await upgrade_async(sqlite_url)
-    engine = create_engine(sqlite_url)
-    maker = make_sessionmaker(engine)
-    async with maker.begin() as session:
-        workspace = await workspaces.get_or_create(session, "T1", finance_channel="#finance")
-        connection = PontoConnection(
-            workspace_id=workspace.id, organization_id="o", status="active", connected_by="U1", scope="ai"
-        )
-        session.add(connection)
-        await session.flush()
-        for name, currency, balance in (
-            ("Current", "EUR", 100_000),
-            ("Savings", "EUR", 500_000),
-            ("Dollars", "USD", 7_500),
-        ):
-            session.add(
-                BankAccount(
-                    workspace_id=workspace.id,
-                    connection_id=connection.id,
-                    ponto_id=name,
-                    reference="BE68539007547034",
-                    reference_type="IBAN",
-                    name=name,
-                    currency=currency,
-                    current_balance=balance,
-                    available_balance=balance,
-                    raw={},
-                )
-            )
-    yield maker
-    await engine.dispose()
+async def sessions(connected) -> AsyncIterator[async_sessionmaker]:  # type: ignore[no-untyped-def]
+    accounts = [("Current", "EUR", 100_000), ("Savings", "EUR", 500_000), ("Dollars", "USD", 7_500)]
+    async for maker in connected(accounts):
+        yield maker
 
 
 async def run(sessions: async_sessionmaker, moment: datetime) -> int:
