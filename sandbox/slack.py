@@ -6,6 +6,8 @@ secret exactly as Slack signs them, and sent to the app's /slack/events.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -43,6 +45,7 @@ class SlackSandbox:
         self.workspace = workspace or Workspace.demo()
         self.api = SlackApi(self.workspace, bot_token)
         self.response_urls: dict[str, dict[str, str]] = {}
+        self._answered: dict[str, asyncio.Event] = {}
 
     def sign(self, body: str, timestamp: int | None = None) -> dict[str, str]:
         ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -57,7 +60,20 @@ class SlackSandbox:
     def new_response_url(self, base: str, user: str, channel: str) -> str:
         rid = secrets.token_urlsafe(12)
         self.response_urls[rid] = {"user": user, "channel": channel}
+        self._answered[rid] = asyncio.Event()
         return f"{base}/response/{rid}"
+
+    def answered(self, rid: str) -> None:
+        if rid in self._answered:
+            self._answered[rid].set()
+
+    async def wait_answer(self, rid: str, seconds: float = 2.0) -> None:
+        """Give the app a moment to answer through response_url, so the page shows the answer at once."""
+        event = self._answered.get(rid)
+        if event is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), seconds)
+            self._answered.pop(rid, None)
 
     def show_reply(self, reply: dict[str, Any], *, user: str, channel: str, rid: str | None = None) -> None:
         """Show what the app answered: in the channel, or privately to the user."""
@@ -144,6 +160,8 @@ async def command(request: Request) -> Response:
     )
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
     sandbox.show_reply(reply, user=user, channel=channel.id, rid=rid)
+    if not _wants_json(request):
+        await sandbox.wait_answer(rid)
     return _answer(request, reply, user, channel, response_url=response_url)
 
 
@@ -185,7 +203,10 @@ async def action(request: Request) -> Response:
     }
     body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace("+", "%2B")
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
-    sandbox.show_reply(reply, user=user, channel=channel.id, rid=response_url.rsplit("/", 1)[1])
+    rid = response_url.rsplit("/", 1)[1]
+    sandbox.show_reply(reply, user=user, channel=channel.id, rid=rid)
+    if not _wants_json(request):
+        await sandbox.wait_answer(rid)
     return _answer(request, reply, user, channel)
 
 
@@ -198,6 +219,7 @@ async def response_url(request: Request) -> Response:
         return PlainTextResponse("no_active_hooks", status_code=404)
     reply = await request.json()
     sandbox.show_reply(reply, user=target["user"], channel=target["channel"], rid=rid)
+    sandbox.answered(rid)
     return PlainTextResponse("ok")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from bot.formatting import iban
 from worker.connections import Activation, ActivationError, Problem
 
 STYLE = (
@@ -58,7 +59,7 @@ def activation_failed(error: ActivationError) -> str:
 
 def activation_done(activation: Activation, slack_url: str) -> str:
     rows = "".join(
-        f"<tr><td>{escape(a.name)}</td><td>{escape(a.iban)}</td><td>{escape(a.currency)}</td></tr>"
+        f"<tr><td>{escape(a.name)}</td><td>{escape(iban(a.iban))}</td><td>{escape(a.currency)}</td></tr>"
         for a in activation.accounts
     )
     organization = escape(activation.organization_name or "your organization")

@@ -62,16 +62,18 @@ async def queue_daily_summaries(session: AsyncSession, *, now: datetime, at: tim
     if local.time() < at:
         return 0
     queued = 0
-    workspaces = await session.scalars(
-        select(Workspace)
+    rows = await session.execute(
+        select(Workspace, PontoConnection.connected_at)
         .join(PontoConnection, PontoConnection.workspace_id == Workspace.id)
         .where(PontoConnection.status == "active")
     )
-    for workspace in list(workspaces):
+    for workspace, connected_at in list(rows.all()):
         if workspace.last_summary_on == local.date():
             continue
         workspace.last_summary_on = local.date()
         payload = await summary_payload(session, workspace, now=now, record=True)
+        if connected_at.astimezone(zone).date() == local.date():
+            continue  # connected today: the accounts overview just showed these balances
         payload["title"] = f"Balances on {local.strftime('%a %d %b %Y')}"
         await outbox.enqueue(
             session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -11,6 +12,7 @@ from storage import create_engine, make_sessionmaker, workspaces
 from storage.migrate import upgrade_async
 from storage.models import BankAccount, PontoConnection
 
+CONNECTED_AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 Accounts = list[tuple[str, str, int]]  # (name, currency, balance in minor units)
 
 
@@ -23,7 +25,12 @@ def connected(sqlite_url: str) -> Callable[[Accounts], AsyncIterator[async_sessi
         async with maker.begin() as session:
             workspace = await workspaces.get_or_create(session, "T1", finance_channel="#finance")
             connection = PontoConnection(
-                workspace_id=workspace.id, organization_id="o", status="active", connected_by="U1", scope="ai"
+                workspace_id=workspace.id,
+                organization_id="o",
+                status="active",
+                connected_by="U1",
+                scope="ai",
+                connected_at=CONNECTED_AT,
             )
             session.add(connection)
             await session.flush()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from storage.models import BankAccount, OutboxMessage
+from storage.models import BankAccount, OutboxMessage, PontoConnection
 from worker.summary import queue_daily_summaries
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -53,3 +53,14 @@ async def test_once_a_day_after_the_local_time_with_the_change(sessions: async_s
     changes = {a["name"]: a["change"] for a in second["accounts"]}
     assert changes == {"Current": -12_345, "Savings": 0, "Dollars": 0}
     assert second["totals"]["EUR"]["current"] == 587_655
+
+
+async def test_no_summary_on_the_day_of_connecting_but_the_reference_is_kept(sessions: async_sessionmaker) -> None:
+    async with sessions.begin() as session:
+        connection = await session.scalar(select(PontoConnection))
+        assert connection is not None
+        connection.connected_at = datetime(2026, 11, 25, 7, 40, tzinfo=UTC)
+    assert await run(sessions, datetime(2026, 11, 25, 8, 0, tzinfo=UTC)) == 0
+    assert await run(sessions, datetime(2026, 11, 26, 8, 0, tzinfo=UTC)) == 1
+    (summary,) = await summaries(sessions)
+    assert {a["change"] for a in summary["accounts"]} == {0}  # compared with the day of connecting
