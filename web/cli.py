@@ -163,11 +163,12 @@ def _reconcile(args: argparse.Namespace) -> int:
 def _invoices_import(args: argparse.Namespace) -> int:
     """Each file whole or not at all; a report line per file; the good files import."""
     import asyncio
+    from datetime import UTC, datetime
 
     from invoices import InvoiceError
-    from storage import create_engine, invoices as invoice_store, make_sessionmaker
+    from storage import create_engine, make_sessionmaker
     from storage.migrate import upgrade
-    from worker.invoicing import invoice_data, workspace_for_import
+    from worker.invoicing import import_and_match, workspace_for_import
     from worker.reconcile import invoice_files, read_invoice_file
 
     settings = Settings.from_env()
@@ -195,12 +196,12 @@ def _invoices_import(args: argparse.Namespace) -> int:
                     except LookupError as exc:
                         print(f"error: {exc}", file=sys.stderr)
                         return 2
-                    result = await invoice_store.upsert(
-                        session, workspace.id, [invoice_data(i) for i in parsed], source=str(path)
+                    result, queued = await import_and_match(
+                        session, workspace, parsed, source=str(path), now=datetime.now(UTC)
                     )
                 print(
                     f"ok       {path}: {len(parsed)} invoice(s): {result.created} new, {result.updated} updated, "
-                    f"{result.unchanged} unchanged"
+                    f"{result.unchanged} unchanged; {queued} message(s) about payments already received"
                 )
         finally:
             await engine.dispose()

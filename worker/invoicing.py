@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from invoices import Invoice
@@ -326,3 +326,38 @@ async def workspace_for_import(session: AsyncSession, team_id: str | None) -> Wo
             else f"{len(rows)} workspaces: say which with --team (one of {', '.join(r.team_id for r in rows)})"
         )
     return rows[0]
+
+
+async def match_stored(session: AsyncSession, workspace: Workspace, *, now: datetime, limit: int = 2000) -> int:
+    """After invoices arrive: decide again the stored bank lines that had no decision or matched nothing."""
+    settled = select(Match.transaction_id).where(Match.status != "none")
+    rows = list(
+        await session.scalars(
+            select(BankTransaction)
+            .where(
+                BankTransaction.workspace_id == workspace.id,
+                BankTransaction.pending.is_(False),
+                BankTransaction.id.not_in(settled),
+            )
+            .order_by(BankTransaction.execution_date, BankTransaction.id)
+            .limit(limit)
+        )
+    )
+    if rows:  # 'nothing matched' decisions carry no allocation: they are simply made again
+        await session.execute(
+            delete(Match).where(Match.status == "none", Match.transaction_id.in_([tx.id for tx in rows]))
+        )
+    queued = 0
+    for tx in rows:
+        account = await session.get(BankAccount, tx.account_id)
+        if account is not None:
+            queued += await match_transactions(session, workspace, account, [tx], now=now)
+    return queued
+
+
+async def import_and_match(
+    session: AsyncSession, workspace: Workspace, parsed: Sequence[Invoice], *, source: str, now: datetime
+) -> tuple[invoice_store.ImportResult, int]:
+    """Store the invoices, then look for their payments among the lines already stored."""
+    result = await invoice_store.upsert(session, workspace.id, [invoice_data(i) for i in parsed], source=source)
+    return result, await match_stored(session, workspace, now=now)

@@ -116,3 +116,22 @@ async def test_a_question_is_settled_once_and_undo_reopens(sessions: async_sessi
     async with sessions() as session:
         kinds = [m.kind for m in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
     assert kinds == ["match_question", "invoice_paid"]
+
+
+async def test_a_payment_that_came_before_its_invoice_is_found_when_the_invoice_arrives(
+    sessions: async_sessionmaker,
+) -> None:
+    early = await pay(sessions, "t1", 45_600, "+++240/2838/42818+++", iban=None)
+    assert early.decision == "none"
+    async with sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, "T1")
+        assert workspace is not None
+        late_invoice = Invoice(
+            "INV-9", "sales", date(2026, 11, 18), None, "EUR", 45_600, "+++240/2838/42818+++", "Partner 2"
+        )
+        result, queued = await invoicing.import_and_match(session, workspace, [late_invoice], source="t", now=NOW)
+    assert result.created == 1 and queued == 1
+    assert (await invoice(sessions, "INV-9")).status == "paid"
+    async with sessions() as session:
+        decisions = [m.decision for m in await session.scalars(select(Match))]
+    assert decisions == ["auto"]  # decided again, not twice

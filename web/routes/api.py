@@ -13,7 +13,7 @@ from invoices import InvoiceError
 from invoices.json_source import parse_object
 from ponto import from_minor_units
 from storage import invoices as invoice_store
-from worker.invoicing import invoice_data, workspace_for_import
+from worker.invoicing import import_and_match, workspace_for_import
 
 MAX_BODY = 5 * 1024 * 1024
 
@@ -55,7 +55,9 @@ async def post_invoices(request: Request) -> JSONResponse:
             workspace = await workspace_for_import(session, request.query_params.get("team"))
         except LookupError as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
-        result = await invoice_store.upsert(session, workspace.id, [invoice_data(i) for i in parsed], source="api")
+        result, queued = await import_and_match(session, workspace, parsed, source="api", now=request.state.clock())
+    if queued:
+        request.state.notifier.wake()
     status = 201 if result.created else 200
     return JSONResponse(result.__dict__, status_code=status)
 
