@@ -62,7 +62,7 @@ def test_activate_consent_and_overview_in_channel(server: Server, browser: httpx
     page = browser.get(callback)
     assert page.status_code == 200, page.text
     assert "Ponto is connected" in page.text
-    for iban in ("BE50737012345618", "BE15001765432130", "BE56363123456788"):
+    for iban in ("BE50 7370 1234 5618", "BE15 0017 6543 2130", "BE56 3631 2345 6788"):
         assert iban in page.text
 
     overview = server.wait_history(browser, 1)[-1]  # the oldest message
