@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from . import slack_render
 from .html import mount_url, page
 from .slack_api import SlackApi
-from .slack_state import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET, MOUNT, Channel, Workspace
+from .slack_state import DEFAULT_BOT_TOKEN, DEFAULT_OAUTH_CLIENT, DEFAULT_SIGNING_SECRET, MOUNT, Channel, Workspace
 
 
 class SlackSandbox:
@@ -234,6 +234,31 @@ async def control_ephemeral(request: Request) -> Response:
     return JSONResponse({"ephemerals": items})
 
 
+async def authorize_page(request: Request) -> Response:
+    """Slack's 'Add to Slack' consent, approved by the demo admin; redirects with a code and the state."""
+    sandbox = _sandbox(request)
+    params = request.query_params if request.method == "GET" else await request.form()
+    if params.get("client_id") != DEFAULT_OAUTH_CLIENT[0] or not params.get("state"):
+        return PlainTextResponse("invalid_client_id or missing state", status_code=400)
+    redirect_uri = str(params.get("redirect_uri") or "")
+    if not redirect_uri.startswith(("http://", "https://")):
+        return PlainTextResponse("redirect_uri is required", status_code=400)
+    if request.method == "GET":
+        hidden = "".join(
+            f"<input type='hidden' name='{k}' value='{escape(str(v), quote=True)}'>" for k, v in params.items()
+        )
+        body = (
+            f"<main><h1>Install the app in {escape(sandbox.workspace.team_name)}?</h1>"
+            f"<p>Scopes: <code>{escape(params.get('scope', ''))}</code></p><form method='post'>{hidden}"
+            "<button class='primary' type='submit'>Allow</button></form></main>"
+        )
+        return HTMLResponse(page("Install app", body))
+    code = secrets.token_urlsafe(16)
+    sandbox.api.install_codes[code] = "U0DEMO"
+    separator = "&" if "?" in redirect_uri else "?"
+    return RedirectResponse(f"{redirect_uri}{separator}{urlencode({'code': code, 'state': params['state']})}", 303)
+
+
 async def control_faults(request: Request) -> Response:
     """{"method": "chat.postMessage", "status": 429, "retry_after": 1, "count": 3} or {"error": "..."}."""
     api_state = _sandbox(request).api
@@ -320,6 +345,7 @@ def create_app(sandbox: SlackSandbox) -> Starlette:
             Route("/action", action, methods=["POST"]),
             Route("/response/{rid}", response_url, methods=["POST"]),
             Route("/api/{method}", api, methods=["GET", "POST"]),
+            Route("/oauth/v2/authorize", authorize_page, methods=["GET", "POST"]),
             Route("/_control/ephemeral", control_ephemeral, methods=["GET"]),
             Route("/_control/faults", control_faults, methods=["POST", "DELETE"]),
             Route("/_control/channels", control_channels, methods=["POST"]),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .slack_state import Channel, Workspace
+from .slack_state import DEFAULT_OAUTH_CLIENT, Channel, Workspace
 
 Handler = Callable[["SlackApi", dict[str, Any]], Awaitable[dict[str, Any]]]
 METHODS: dict[str, Handler] = {}
@@ -48,6 +50,8 @@ class SlackApi:
     def __init__(self, workspace: Workspace, bot_token: str) -> None:
         self.workspace = workspace
         self.bot_token = bot_token
+        self.tokens = {bot_token}  # plus the ones issued by oauth.v2.access
+        self.install_codes: dict[str, str] = {}  # code -> installing user
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.faults: list[dict[str, Any]] = []  # {"method", "status" or "error", "count", "retry_after"}
 
@@ -55,6 +59,8 @@ class SlackApi:
         name = request.path_params["method"]
         params = await _params(request)
         self.calls.append((name, params))
+        if name == "oauth.v2.access":
+            return JSONResponse(self._oauth_access(request, params))
         handler = METHODS.get(name)
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method"}, status_code=404)
@@ -70,13 +76,40 @@ class SlackApi:
         token = _token(request, params)
         if not token:
             return JSONResponse({"ok": False, "error": "not_authed"})
-        if token != self.bot_token:
+        if token not in self.tokens:
             return JSONResponse({"ok": False, "error": "invalid_auth"})
         try:
             result = await handler(self, params)
         except ApiError as exc:
             return JSONResponse({"ok": False, "error": exc.error, **exc.extra})
         return JSONResponse({"ok": True, **result})
+
+    def _oauth_access(self, request: Request, params: dict[str, Any]) -> dict[str, Any]:
+        """The install's code exchange: client credentials (Basic auth or form), a single-use code."""
+        client_id, client_secret = params.get("client_id"), params.get("client_secret")
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("basic "):
+            client_id, _, client_secret = base64.b64decode(header[6:]).decode().partition(":")
+        if (client_id, client_secret) != DEFAULT_OAUTH_CLIENT:
+            return {"ok": False, "error": "invalid_client_id"}
+        user = self.install_codes.pop(str(params.get("code", "")), None)
+        if user is None:
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-installed-{secrets.token_hex(8)}"
+        self.tokens.add(token)
+        ws = self.workspace
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": ws.bot_user_id,
+            "app_id": ws.app_id,
+            "team": {"id": ws.team_id, "name": ws.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": user},
+        }
 
     def channel(self, params: dict[str, Any]) -> Channel:
         channel = self.workspace.find_channel(str(params.get("channel", "")))

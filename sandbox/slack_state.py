@@ -9,6 +9,7 @@ from typing import Any
 
 DEFAULT_BOT_TOKEN = "xoxb-sandbox"
 DEFAULT_SIGNING_SECRET = "sandbox-signing-secret"
+DEFAULT_OAUTH_CLIENT = ("sandbox-slack-client", "sandbox-slack-secret")  # for the multi-workspace install
 MOUNT = "/sandbox/slack"
 
 

@@ -311,6 +311,7 @@ async def _slack_install(
         installation_store=store,
         state_store=state_store,
         redirect_uri=f"{settings.public_url}/slack/oauth_redirect",
+        authorization_url=settings.slack_authorize_url,
         install_page_rendering_enabled=False,
     )
 

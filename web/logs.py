@@ -8,6 +8,7 @@ import re
 _SECRET_PARAMS = re.compile(
     r"(?P<key>\b(?:code|state|token|access_token|refresh_token|code_verifier|client_secret)=)[^&\s\"']+"
 )
+_CODE_PHRASE = re.compile(r"(?i)(\bcode:\s*)\S+")  # bolt: "... oauth.v2.access result with code: X"
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 _SLACK_TOKEN = re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+")
 
@@ -15,6 +16,7 @@ _SLACK_TOKEN = re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+")
 def redact(message: str) -> str:
     message = _SECRET_PARAMS.sub(r"\g<key>[redacted]", message)
     message = _BEARER.sub(r"\1[redacted]", message)
+    message = _CODE_PHRASE.sub(r"\1[redacted]", message)
     return _SLACK_TOKEN.sub("xox?-[redacted]", message)
 
 

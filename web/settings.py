@@ -26,6 +26,7 @@ DEFAULTS = {
     "DATABASE_URL": "sqlite+aiosqlite:///./ponto-slack.db",
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "SLACK_API_URL": "https://slack.com/api/",
+    "SLACK_AUTHORIZE_URL": "https://slack.com/oauth/v2/authorize",
     "FINANCE_CHANNEL": "#finance",
     "PONTO_API_URL": "https://api.ibanity.com/ponto-connect",
     "PONTO_AUTH_URL": "https://authorization.myponto.com/oauth2/auth",
@@ -68,6 +69,7 @@ class Settings:
     finance_channel: str
     slack_api_url: str
     locale: str
+    slack_authorize_url: str = DEFAULTS["SLACK_AUTHORIZE_URL"]
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_client_id: str | None = None
@@ -109,6 +111,7 @@ class Settings:
             public_url_given=bool(merged.get("PUBLIC_URL", "").strip()),
             finance_channel=get("FINANCE_CHANNEL") or "#finance",
             slack_api_url=get("SLACK_API_URL") or "",
+            slack_authorize_url=get("SLACK_AUTHORIZE_URL") or "",
             locale=get("LOCALE") or "en_BE",
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),

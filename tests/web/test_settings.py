@@ -85,3 +85,4 @@ def test_log_redaction_hides_codes_states_and_tokens() -> None:
     for secret in ("abc123", "xyz", "eyJhbGciOi", "xoxb-123", "r1"):
         assert secret not in cleaned
     assert "code=[redacted]" in cleaned and "/ponto/callback" in cleaned
+    assert "abc" not in redact("Failed to fetch oauth.v2.access result with code: abc - error")
