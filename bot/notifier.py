@@ -48,7 +48,18 @@ PAUSE = frozenset(
     }
 )
 # The message itself is wrong (a bug): keep it as failed, go on with the others.
-BAD_MESSAGE = frozenset({"invalid_blocks", "msg_too_long", "no_text", "msg_blocks_too_long", "invalid_metadata_format"})
+BAD_MESSAGE = frozenset(
+    {
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "msg_blocks_too_long",
+        "invalid_metadata_format",
+    }
+)
 ADVICE = {
     "channel_not_found": "Check FINANCE_CHANNEL, or invite the app to the private channel.",
     "not_in_channel": "Invite the app to the channel: /invite @Ponto Finance.",
@@ -133,12 +144,15 @@ class Notifier:
         if client is None:
             await self._pause(row, "no_installation", None)
             return "hold_workspace"
-        channel_id = ""
         try:
-            channel_id = await self._resolve_channel(client, team_id, row.channel)
-            ts = await self._already_posted(client, channel_id, row) if row.claims > 1 else None
-            if ts is None:
-                ts = await self._post(client, channel_id, text, blocks, row.id, str(row.payload.get("id") or ""))
+            if row.payload.get("edit_of"):
+                channel_id, ts = await self._edit(client, row, text, blocks)
+            else:
+                channel_id = await self._resolve_channel(client, team_id, row.channel)
+                found = await self._already_posted(client, channel_id, row) if row.claims > 1 else None
+                ts = found or await self._post(
+                    client, channel_id, text, blocks, row.id, str(row.payload.get("id") or "")
+                )
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "unknown_error")
             if error in BAD_MESSAGE:
@@ -156,6 +170,16 @@ class Notifier:
         async with self._sessions.begin() as session:
             await outbox.mark_sent(session, row.id, channel_id=channel_id, ts=ts, now=self._clock())
         return "sent"
+
+    async def _edit(self, client: AsyncWebClient, row: OutboxMessage, text: str, blocks: list[dict]) -> tuple[str, str]:
+        """chat.update of the message an earlier outbox row posted; returns its channel and ts."""
+        async with self._sessions() as session:
+            original = await session.get(OutboxMessage, row.payload["edit_of"])
+        if original is None or not original.slack_ts or not original.slack_channel_id:
+            raise SlackApiError("the message to edit was never posted", {"ok": False, "error": "message_not_found"})
+        await self._pace_channel(original.slack_channel_id)
+        await client.chat_update(channel=original.slack_channel_id, ts=original.slack_ts, text=text, blocks=blocks)
+        return original.slack_channel_id, original.slack_ts
 
     async def _already_posted(self, client: AsyncWebClient, channel_id: str, row: OutboxMessage) -> str | None:
         """After a crash, a message may be in Slack though not marked sent: find it by its outbox id."""

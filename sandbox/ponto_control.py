@@ -96,6 +96,18 @@ async def add_transactions(request: Request) -> Response:
     return JSONResponse({"account_id": account_id, "ids": [line.id for line in added]}, status_code=201)
 
 
+async def update_transaction(request: Request) -> Response:
+    """{"id": transaction id, "attributes": {...}}: the bank changes a line; a webhook says so."""
+    sandbox = _sandbox(request)
+    body = await _json(request)
+    line = sandbox.update_transaction(str(body.get("id")), dict(body.get("attributes") or {}))
+    if line is None:
+        return JSONResponse({"error": "unknown transaction"}, status_code=404)
+    if body.get("webhook", True):
+        sandbox.background_sync(line.account_id, "pontoConnect.account.transactionsUpdated")
+    return JSONResponse({"id": line.id, "attributes": {k: str(v) for k, v in line.attributes.items()}})
+
+
 async def set_faults(request: Request) -> Response:
     """{"path": regex, "status"?, "count"?, "delay"?, "truncate"?, "retry_after"?, "method"?}."""
     body = await _json(request)
@@ -176,6 +188,7 @@ async def state(request: Request) -> Response:
 
 ROUTES = [
     Route("/transactions", add_transactions, methods=["POST"]),
+    Route("/transactions/update", update_transaction, methods=["POST"]),
     Route("/faults", set_faults, methods=["POST"]),
     Route("/faults", clear_faults, methods=["DELETE"]),
     Route("/tokens", tokens, methods=["POST"]),

@@ -218,6 +218,16 @@ class PontoSandbox:
         self.unsynced[account_id].extend(line.id for line in added)
         return added
 
+    def update_transaction(self, line_id: str, attributes: dict[str, Any]) -> BankLine | None:
+        """The bank corrects a line (a counterparty name filled in, say); the next sync reports it."""
+        line = self.line(line_id)
+        if line is None:
+            return None
+        line.attributes.update({k: v for k, v in attributes.items() if k not in ("amount", "currency")})
+        line.attributes["updatedAt"] = iso(self.now())
+        self.unsynced[line.account_id].append(line.id)
+        return line
+
     def listed(self, account_id: str, *, pending: bool = False) -> list[BankLine]:
         """Newest first, as Ponto lists them."""
         source = self.pending if pending else self.lines
@@ -232,14 +242,14 @@ class PontoSandbox:
         self.syncs[sync.id] = sync
         return sync
 
-    def background_sync(self, account_id: str) -> None:
+    def background_sync(self, account_id: str, event: str = "pontoConnect.account.transactionsCreated") -> None:
         """What Ponto does on its own when the bank has news: sync, then tell the app by webhook."""
         if not self.unsynced[account_id]:
             return
         sync = self.create_sync(account_id, "accountTransactions")
         sync.duration = timedelta(0)
         self.webhooks.send(
-            "pontoConnect.account.transactionsCreated",
+            event,
             {"account": account_id, "organization": self.organization.id, "synchronization": sync.id},
             count=len(sync.updated),
         )

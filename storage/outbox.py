@@ -145,3 +145,24 @@ async def release(session: AsyncSession, message_ids: list[int]) -> None:
             .where(OutboxMessage.id.in_(message_ids))
             .values(lease_until=None, claims=OutboxMessage.claims - 1)
         )
+
+
+async def revise(session: AsyncSession, dedupe_key: str, payload: dict[str, Any], *, now: datetime) -> None:
+    """New content for a message: still queued, it is replaced; already posted, an edit is queued."""
+    original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if original is None:
+        return
+    if original.status == "pending":
+        original.payload = payload
+    elif original.status == "sent":
+        session.add(
+            OutboxMessage(
+                workspace_id=original.workspace_id,
+                channel=original.channel,
+                kind=original.kind,
+                payload={**payload, "edit_of": original.id},
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    await session.flush()

@@ -316,6 +316,7 @@ class Syncer:
                 connection_row.last_sync_at = self._clock()
             if not initial:
                 await self._announce(session, workspace, row, result.created)
+                await self._revise(session, workspace, row, result.updated)
                 await invoicing.match_transactions(session, workspace, row, result.created, now=self._clock())
             return len(result.created), len(result.updated)
 
@@ -352,6 +353,15 @@ class Syncer:
                 payload=transaction_payload(tx, account),
                 now=now,
                 dedupe_key=f"tx:{account.id}:{tx.ponto_id}",
+            )
+
+    async def _revise(
+        self, session: AsyncSession, workspace: Workspace, account: BankAccount, updated: list[BankTransaction]
+    ) -> None:
+        """A transaction Ponto changed: its message is edited in place (chat.update), not posted again."""
+        for tx in updated:
+            await outbox.revise(
+                session, f"tx:{account.id}:{tx.ponto_id}", transaction_payload(tx, account), now=self._clock()
             )
 
     async def _queue_import_summary(self, connection: PontoConnection, since: date) -> None:

@@ -146,3 +146,38 @@ def test_one_shot_sync_command_reports_what_it_did(linked: Server, browser: http
     assert done.returncode == 0, done.stdout + done.stderr
     assert "connection 1:" in done.stdout
     assert "new and" in done.stdout or "skipped" in done.stdout
+
+
+def test_a_transaction_ponto_corrects_is_edited_in_place_not_posted_again(
+    linked: Server, browser: httpx.Client
+) -> None:
+    account = accounts(linked, browser)[0]
+    (ref,) = ponto_control(
+        linked,
+        browser,
+        "transactions",
+        {
+            "account_id": account,
+            "transactions": [{"amount": "77.10", "counterpartName": None, "remittanceInformation": "first version"}],
+        },
+    )["ids"]
+    wait_for_refs(linked, browser, [ref])
+    ponto_control(
+        linked,
+        browser,
+        "transactions/update",
+        {"id": ref, "attributes": {"counterpartName": "Corrected Name BV", "remittanceInformation": "second version"}},
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        mine = [
+            m
+            for m in linked.history(browser)
+            if ((m.get("metadata") or {}).get("event_payload") or {}).get("ref") == ref
+        ]
+        if mine and "Corrected Name BV" in mine[0]["text"]:
+            break
+        assert time.monotonic() < deadline, linked.log()
+        time.sleep(0.1)
+    assert len(mine) == 1 and "edited" in mine[0]  # chat.update of the same message
+    assert "second version" in str(mine[0]["blocks"])
