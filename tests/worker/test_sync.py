@@ -17,6 +17,7 @@ from sandbox import ponto as stand_in
 from storage import TokenCipher, connections, create_engine, make_sessionmaker, sync_states, workspaces
 from storage.migrate import upgrade_async
 from storage.models import BankTransaction, OutboxMessage, PontoConnection
+from tests.support.databases import postgres_url_or_skip
 from tests.support.threaded import serve_in_thread
 from worker.sync import Syncer, SyncOptions
 from worker.token_store import DbTokenStore
@@ -103,10 +104,20 @@ class World:
             return int(await session.scalar(select(func.count()).select_from(BankTransaction)) or 0)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[str]:
+    """Syncs run on SQLite (one machine) and on PostgreSQL (several processes)."""
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    async for url in postgres_url_or_skip():
+        yield url
+
+
 @pytest.fixture
-async def world(base: str, sqlite_url: str) -> AsyncIterator[World]:
-    await upgrade_async(sqlite_url)
-    engine = create_engine(sqlite_url)
+async def world(base: str, database_url: str) -> AsyncIterator[World]:
+    await upgrade_async(database_url)
+    engine = create_engine(database_url)
     async with httpx.AsyncClient(timeout=10) as http:
         world = World(make_sessionmaker(engine), http, base)
         await world.link()
@@ -212,3 +223,23 @@ async def test_two_syncs_of_one_connection_never_run_at_once(world: World) -> No
     first, second = world.syncer(owner="a"), world.syncer(owner="b")
     reports = await asyncio.gather(first.sync(world.connection_id), second.sync(world.connection_id))
     assert sorted(r.skipped for r in reports) == [False, True]
+
+
+async def test_two_processes_never_spend_the_same_refresh_token(world: World, database_url: str) -> None:
+    """Two token managers that share no in-process lock (as two processes would) refresh one expired
+    token at once: on PostgreSQL the connection row lock lets one refresh and the other reuse its pair."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one process: the in-process lock covers it (see test_transport)")
+    await world.control("tokens", {"expire_access_tokens": True})
+    async with world.sessions.begin() as session:
+        connection = await session.get(PontoConnection, world.connection_id)
+        assert connection is not None
+        connection.access_token_expires_at = datetime(2020, 1, 1, tzinfo=UTC)  # both see it expired
+    managers = [
+        TokenManager(world.oauth, DbTokenStore(world.sessions, world.cipher, world.connection_id), key=f"process-{n}")
+        for n in range(2)
+    ]
+    tokens = await asyncio.gather(*(m.access_token() for m in managers))
+    assert tokens[0] == tokens[1]
+    state = (await world.http.get(f"{world.base}/_control/state")).json()
+    assert state["revoked_tokens"] == 0  # no refresh token was refused: each was spent once
