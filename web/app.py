@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
 from bot.app import BOT_SCOPES, create_bolt_app, web_client
+from bot.installation_store import EncryptedInstallationStore
 from bot.notifier import Notifier
 from bot.services import Services, utcnow
 from ponto import OAuthClientConfig, PontoClient, PontoOAuth, RequestSigner, TokenManager, to_minor_units
@@ -229,7 +230,7 @@ async def resources(settings: Settings, wiring: Wiring) -> AsyncIterator[dict[st
     """Everything with a lifetime: database, HTTP clients, bolt, the worker and notifier tasks."""
     async with core_resources(settings, wiring) as core:
         slack_client = web_client(wiring.slack_bot_token, wiring.slack_api_url)
-        oauth_settings, client_for_team = await _slack_install(settings, core.engine, slack_client, wiring)
+        oauth_settings, client_for_team = await _slack_install(settings, core.engine, slack_client, wiring, core.cipher)
         services = Services(
             sessions=core.sessions,
             cipher=core.cipher,
@@ -291,7 +292,7 @@ async def resources(settings: Settings, wiring: Wiring) -> AsyncIterator[dict[st
 
 
 async def _slack_install(
-    settings: Settings, engine: Any, client: AsyncWebClient, wiring: Wiring
+    settings: Settings, engine: Any, client: AsyncWebClient, wiring: Wiring, cipher: TokenCipher
 ) -> tuple[AsyncOAuthSettings | None, Any]:
     """Single workspace: one client for every team. OAuth: a client per installed team."""
     if settings.slack_mode != "oauth":
@@ -300,10 +301,11 @@ async def _slack_install(
             return client
 
         return None, single
-    store = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
+    plain_store = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
     state_store = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
-    await store.create_tables()
+    await plain_store.create_tables()
     await state_store.create_tables()
+    store = EncryptedInstallationStore(plain_store, cipher)
     oauth_settings = AsyncOAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,

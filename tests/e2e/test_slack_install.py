@@ -3,6 +3,7 @@ with the installed workspace's own token."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -39,6 +40,11 @@ def test_install_then_connect_with_the_installed_token(tmp_path: Path) -> None:
             assert callback.startswith(f"{app_url}/slack/oauth_redirect?code=")
             done = client.get(callback, headers={"Cookie": cookie})
             assert done.status_code == 200 and "slack://app?team=T0DEMO" in done.text, done.text
+
+            with sqlite3.connect(server.db_path) as db:
+                stored = [row[0] for row in db.execute("SELECT bot_token FROM slack_bots")]
+                stored += [row[0] for row in db.execute("SELECT bot_token FROM slack_installations")]
+            assert stored and all(t.startswith("fernet:") and "xoxb" not in t for t in stored)  # encrypted at rest
 
             again = client.get(callback, headers={"Cookie": cookie})  # the state is spent: refused
             assert again.status_code in (400, 401)
