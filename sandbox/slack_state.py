@@ -63,9 +63,12 @@ class Workspace:
         return f"{int(time.time())}.{next(self._ts_counter):06d}"
 
     def find_channel(self, ref: str) -> Channel | None:
-        """By id, by name, or by '#name', as chat.postMessage accepts."""
+        """By id, by name, or by '#name', as chat.postMessage accepts; a user id opens the app's DM."""
         if ref in self.channels:
             return self.channels[ref]
+        if ref in self.users:
+            dm = Channel(f"D{ref}", f"dm-{self.users[ref].name}", is_private=True, members={ref, self.bot_user_id})
+            return self.channels.setdefault(dm.id, dm)
         name = ref.lstrip("#")
         return next((c for c in self.channels.values() if c.name == name), None)
 

@@ -181,3 +181,24 @@ async def test_after_a_crash_a_posted_message_is_found_not_posted_again(stand_in
 
 async def _same(client: AsyncWebClient) -> AsyncWebClient:
     return client
+
+
+async def test_the_person_who_connected_is_told_once_what_to_fix(stand_in, sessions) -> None:
+    from storage.models import PontoConnection
+
+    sandbox, api_url = stand_in
+    await _queue(sessions, "#no-such-channel")
+    await _queue(sessions, "#no-such-channel")
+    async with sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, "T0DEMO")
+        assert workspace is not None
+        session.add(
+            PontoConnection(
+                workspace_id=workspace.id, organization_id="o", status="active", connected_by="U0DEMO", scope="ai"
+            )
+        )
+    notifier = _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, api_url))
+    await notifier.deliver_due()
+    await notifier.deliver_due()
+    dm = sandbox.workspace.channels["DU0DEMO"].messages
+    assert len(dm) == 1 and "finance messages are on hold" in dm[0]["text"] and "/ponto resume" in dm[0]["text"]
