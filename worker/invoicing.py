@@ -92,15 +92,21 @@ async def match_transactions(
     """Decide every new booked line; auto decisions are applied, questions queued. Returns messages queued."""
     queued = 0
     links = await matches.links(session, workspace.id)
+    matcher: Matcher | None = None
+    by_number: dict[str, InvoiceRow] = {}
     for tx in created:
         if tx.pending:
             continue
-        rows = await invoice_store.open_rows(session, workspace.id)
-        if not rows:
-            return queued
-        by_number = {row.number: row for row in rows}
-        decision = Matcher([residual_item(r) for r in rows], links).decide(bank_line(tx))
+        if matcher is None:  # (re)built only when an allocation changed what is still open
+            rows = await invoice_store.open_rows(session, workspace.id)
+            if not rows:
+                return queued
+            by_number = {row.number: row for row in rows}
+            matcher = Matcher([residual_item(r) for r in rows], links)
+        decision = matcher.decide(bank_line(tx))
         queued += await _record(session, workspace, account, tx, decision, by_number, now=now)
+        if decision.decision == "auto":
+            matcher = None
     return queued
 
 
