@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from storage import outbox, workspaces
 from storage.models import OutboxMessage
+from worker.idle import idle
 
 from .messages import UnknownMessageKind, render
 from .services import utcnow
@@ -108,11 +109,7 @@ class Notifier:
                 delivered = 0
             if delivered:
                 continue
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
+            await idle(self._wake, stop, idle_seconds)
 
     async def deliver_due(self, limit: int = 50) -> int:
         """Lease due messages and deliver them in order; returns how many were handled."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -78,18 +78,6 @@ async def replace_pending(session: AsyncSession, account: BankAccount, rows: Seq
         )
     )
     return len((await upsert(session, account, rows)).created)
-
-
-async def known_ids(session: AsyncSession, account_id: int, candidates: Iterable[str]) -> set[str]:
-    wanted = set(candidates)
-    if not wanted:
-        return set()
-    rows = await session.scalars(
-        select(BankTransaction.ponto_id).where(
-            BankTransaction.account_id == account_id, BankTransaction.ponto_id.in_(wanted)
-        )
-    )
-    return set(rows)
 
 
 async def count(session: AsyncSession, account_id: int) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from storage import sync_states, webhook_events
 
 from . import events
+from .idle import idle
 from .summary import queue_daily_summaries
 from .sync import Syncer, SyncReport
 
@@ -51,10 +52,7 @@ class Worker:
                 await self.round()
             except Exception:
                 log.exception("worker round failed")
-            waiter, stopper = asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
+            await idle(self._wake, stop, self._poll)
 
     async def round(self) -> list[SyncReport]:
         """One pass: apply webhooks, run the due syncs, queue the daily summary when it is time."""

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from invoices import Invoice, InvoiceError, parse_csv, parse_json, parse_ubl
 from matching import BankLine, Decision, OpenItem, match, normalize_reference
@@ -106,7 +105,3 @@ def reconcile(
 ) -> list[Decision]:
     """Every transaction against every open invoice; a dry run, nothing is stored."""
     return match([bank_line(tx) for tx in transactions], [open_item(i) for i in invoices], links)
-
-
-def decision_dict(decision: Decision) -> dict[str, Any]:
-    return decision.as_dict()
