@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -21,10 +20,10 @@ from ponto import (
     RetryPolicy,
     TokenManager,
     TokenSet,
-    code_challenge,
 )
 from sandbox import ponto as stand_in
 from tests.conftest import load_fixture
+from tests.support.ponto import consent_code
 from tests.support.threaded import serve_in_thread
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, max_retry_after=2)
@@ -45,19 +44,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 async def link(http: httpx.AsyncClient, base: str) -> TokenSet:
     """Consent and code exchange, as the app does them."""
     verifier = "k" * 64
-    consent = await http.post(
-        f"{base}/oauth2/auth",
-        data={
-            "client_id": stand_in.DEFAULT_CLIENT_ID,
-            "redirect_uri": "http://app.test/cb",
-            "response_type": "code",
-            "scope": "ai pi name offline_access",
-            "state": "s",
-            "code_challenge": code_challenge(verifier),
-            "code_challenge_method": "S256",
-        },
-    )
-    code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
+    code = await consent_code(http, base, verifier=verifier)
     oauth = PontoOAuth(
         http, OAuthClientConfig(f"{base}/api", stand_in.DEFAULT_CLIENT_ID, stand_in.DEFAULT_CLIENT_SECRET)
     )

@@ -9,15 +9,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from ponto import OAuthClientConfig, PontoClient, PontoOAuth, PontoTransportError, RetryPolicy, code_challenge
+from ponto import OAuthClientConfig, PontoClient, PontoOAuth, PontoTransportError, RetryPolicy
 from ponto.tls import client_context
 from sandbox import ponto as stand_in
 from tests.support.certs import Pki, make_pki
+from tests.support.ponto import consent_code
 from tests.support.server import free_port
 
 
@@ -69,19 +69,9 @@ async def test_with_the_client_certificate_the_whole_flow_works(pki: Pki, tls_st
     context = client_context(str(pki.client_cert), str(pki.client_key), pki.passphrase, ca_file=str(pki.ca))
     async with httpx.AsyncClient(verify=context, timeout=10) as http:
         verifier = "m" * 64
-        consent = await http.post(
-            f"{tls_stand_in}/oauth2/auth",
-            data={
-                "client_id": stand_in.DEFAULT_CLIENT_ID,
-                "redirect_uri": "https://app.test/cb",
-                "response_type": "code",
-                "scope": "ai name offline_access",
-                "state": "s",
-                "code_challenge": code_challenge(verifier),
-                "code_challenge_method": "S256",
-            },
+        code = await consent_code(
+            http, tls_stand_in, redirect_uri="https://app.test/cb", scope="ai name offline_access", verifier=verifier
         )
-        code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
         oauth = PontoOAuth(
             http, OAuthClientConfig(f"{tls_stand_in}/api", stand_in.DEFAULT_CLIENT_ID, stand_in.DEFAULT_CLIENT_SECRET)
         )

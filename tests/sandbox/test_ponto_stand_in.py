@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from ponto import PontoClient, code_challenge, to_minor_units
+from ponto import PontoClient, to_minor_units
 from sandbox import ponto as stand_in
 from tests.conftest import load_fixture
+from tests.support.ponto import consent_code
 
 BASE = "http://ponto.test/sandbox/ponto"
 
@@ -24,27 +24,14 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 async def _tokens(http: httpx.AsyncClient, scope: str = "ai pi name offline_access") -> dict:
     verifier = "v" * 64
-    consent = await http.post(
-        f"{BASE}/oauth2/auth",
-        data={
-            "client_id": stand_in.DEFAULT_CLIENT_ID,
-            "redirect_uri": "http://app.test/ponto/callback",
-            "response_type": "code",
-            "scope": scope,
-            "state": "s1",
-            "code_challenge": code_challenge(verifier),
-            "code_challenge_method": "S256",
-            "decision": "approve",
-        },
+    code = await consent_code(
+        http, BASE, redirect_uri="http://app.test/ponto/callback", scope=scope, verifier=verifier, state="s1"
     )
-    assert consent.status_code == 303
-    query = parse_qs(urlsplit(consent.headers["location"]).query)
-    assert query["state"] == ["s1"]
     response = await http.post(
         f"{BASE}/api/oauth2/token",
         data={
             "grant_type": "authorization_code",
-            "code": query["code"][0],
+            "code": code,
             "code_verifier": verifier,
             "redirect_uri": "http://app.test/ponto/callback",
             "client_id": stand_in.DEFAULT_CLIENT_ID,
@@ -116,19 +103,7 @@ async def test_refresh_tokens_rotate_and_are_single_use(http: httpx.AsyncClient)
 @pytest.mark.parametrize("problem", ["wrong_verifier", "wrong_redirect", "bad_client", "code_reuse"])
 async def test_code_exchange_is_strict(http: httpx.AsyncClient, problem: str) -> None:
     verifier = "w" * 64
-    consent = await http.post(
-        f"{BASE}/oauth2/auth",
-        data={
-            "client_id": stand_in.DEFAULT_CLIENT_ID,
-            "redirect_uri": "http://app.test/cb",
-            "response_type": "code",
-            "scope": "ai",
-            "state": "s",
-            "code_challenge": code_challenge(verifier),
-            "code_challenge_method": "S256",
-        },
-    )
-    code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
+    code = await consent_code(http, BASE, scope="ai", verifier=verifier)
     form = {
         "grant_type": "authorization_code",
         "code": code,

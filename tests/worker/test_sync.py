@@ -5,19 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ponto import OAuthClientConfig, PontoClient, PontoOAuth, TokenManager, code_challenge
+from ponto import OAuthClientConfig, PontoClient, PontoOAuth, TokenManager
 from sandbox import ponto as stand_in
 from storage import TokenCipher, connections, create_engine, make_sessionmaker, sync_states, workspaces
 from storage.migrate import upgrade_async
 from storage.models import BankTransaction, OutboxMessage, PontoConnection
 from tests.support.databases import postgres_url_or_skip
+from tests.support.ponto import consent_code
 from tests.support.threaded import serve_in_thread
 from worker.sync import Syncer, SyncOptions
 from worker.token_store import DbTokenStore
@@ -42,19 +42,9 @@ class World:
 
     async def link(self) -> None:
         verifier = "w" * 64
-        consent = await self.http.post(
-            f"{self.base}/oauth2/auth",
-            data={
-                "client_id": stand_in.DEFAULT_CLIENT_ID,
-                "redirect_uri": "http://app/cb",
-                "response_type": "code",
-                "scope": "ai name offline_access",
-                "state": "s",
-                "code_challenge": code_challenge(verifier),
-                "code_challenge_method": "S256",
-            },
+        code = await consent_code(
+            self.http, self.base, redirect_uri="http://app/cb", scope="ai name offline_access", verifier=verifier
         )
-        code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
         tokens = await self.oauth.exchange_code(code, redirect_uri="http://app/cb", verifier=verifier)
         async with self.sessions.begin() as session:
             workspace = await workspaces.get_or_create(session, "T1", finance_channel="#finance")
