@@ -31,8 +31,12 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database (skipped when none is reachable, except on CI)."""
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[str]:
+    """The test runs twice: on SQLite (one machine) and on a fresh PostgreSQL database (several
+    processes; skipped when none is reachable, except on CI)."""
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
     async for url in postgres_url_or_skip():
         yield url

@@ -9,16 +9,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from storage import create_engine, make_sessionmaker
 from storage.migrate import upgrade_async
-from tests.support.databases import postgres_url_or_skip
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
-    async for url in postgres_url_or_skip():
-        yield url
 
 
 @pytest.fixture

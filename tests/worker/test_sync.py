@@ -16,7 +16,6 @@ from sandbox import ponto as stand_in
 from storage import TokenCipher, connections, create_engine, make_sessionmaker, sync_states, workspaces
 from storage.migrate import upgrade_async
 from storage.models import BankTransaction, OutboxMessage, PontoConnection
-from tests.support.databases import postgres_url_or_skip
 from tests.support.ponto import consent_code
 from tests.support.threaded import serve_in_thread
 from worker.sync import Syncer, SyncOptions
@@ -92,16 +91,6 @@ class World:
     async def stored(self) -> int:
         async with self.sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(BankTransaction)) or 0)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[str]:
-    """Syncs run on SQLite (one machine) and on PostgreSQL (several processes)."""
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
-    async for url in postgres_url_or_skip():
-        yield url
 
 
 @pytest.fixture
