@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-dates lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The suite on other dates (a year's end, a leap day, a date in the past): nothing may depend on today.
+TEST_DATES ?= 2026-12-31 2027-02-28 2028-02-29 2026-06-15
+test-dates: $(STAMP)
+	for day in $(TEST_DATES); do TEST_TODAY=$$day $(BIN)/python -m pytest -q -p no:cacheprovider || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -96,6 +96,12 @@ async def add_transactions(request: Request) -> Response:
     return JSONResponse({"account_id": account_id, "ids": [line.id for line in added]}, status_code=201)
 
 
+async def clear_transactions(request: Request) -> Response:
+    """The bank forgets every booked line: a test that wants no seeded history starts from an empty bank."""
+    cleared = _sandbox(request).clear_transactions()
+    return JSONResponse({"cleared": cleared})
+
+
 async def update_transaction(request: Request) -> Response:
     """{"id": transaction id, "attributes": {...}}: the bank changes a line; a webhook says so."""
     sandbox = _sandbox(request)
@@ -188,6 +194,7 @@ async def state(request: Request) -> Response:
 
 ROUTES = [
     Route("/transactions", add_transactions, methods=["POST"]),
+    Route("/transactions", clear_transactions, methods=["DELETE"]),
     Route("/transactions/update", update_transaction, methods=["POST"]),
     Route("/faults", set_faults, methods=["POST"]),
     Route("/faults", clear_faults, methods=["DELETE"]),

@@ -218,6 +218,15 @@ class PontoSandbox:
         self.unsynced[account_id].extend(line.id for line in added)
         return added
 
+    def clear_transactions(self) -> int:
+        """Remove every booked and pending line; returns how many there were."""
+        cleared = sum(len(lines) for store in (self.lines, self.pending) for lines in store.values())
+        for store in (self.lines, self.pending, self.unsynced):
+            for lines in store.values():
+                lines.clear()
+        self.index.clear()
+        return cleared
+
     def update_transaction(self, line_id: str, attributes: dict[str, Any]) -> BankLine | None:
         """The bank corrects a line (a counterparty name filled in, say); the next sync reports it."""
         line = self.line(line_id)

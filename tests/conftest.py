@@ -10,10 +10,21 @@ from typing import Any
 
 import pytest
 
+from tests.support.clock import shifted_start
 from tests.support.databases import postgres_url_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With TEST_TODAY set, the whole run (and every process it starts) lives on that date."""
+    start = shifted_start()
+    if start is not None:
+        import time_machine
+
+        time_machine.travel(start, tick=True).start()
+        print(f"clock moved to {start.isoformat()} (TEST_TODAY)")
 
 
 def load_fixture(relative: str) -> Any:

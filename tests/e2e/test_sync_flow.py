@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.clock import cli_command
 from tests.support.server import Server, connect, ponto_control, refs_in_channel, start_server
 
 
@@ -127,7 +128,6 @@ def test_a_rejected_refresh_token_gives_one_reconnect_alert(tmp_path: Path, brow
 def test_one_shot_sync_command_reports_what_it_did(linked: Server, browser: httpx.Client) -> None:
     import os
     import subprocess
-    import sys
 
     ponto_control(
         linked, browser, "transactions", {"account_id": accounts(linked, browser)[0], "count": 2, "webhook": False}
@@ -136,7 +136,7 @@ def test_one_shot_sync_command_reports_what_it_did(linked: Server, browser: http
     for name in ("SLACK_BOT_TOKEN", "PONTO_CLIENT_ID", "TOKEN_ENCRYPTION_KEY"):
         env.pop(name, None)
     done = subprocess.run(
-        [sys.executable, "-m", "web.cli", "sync"],
+        cli_command("sync"),
         cwd=linked.workdir,
         env=env,
         capture_output=True,

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import ROOT, SHARED_FIXTURES
 from tests.eval.evaluate import DATA
+from tests.support.clock import cli_command
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "web.cli", "reconcile", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run(cli_command("reconcile", *args), cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_json_output_has_one_decision_per_transaction() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from ponto import OAuthClientConfig, PontoClient, PontoOAuth, PontoTransportErro
 from ponto.tls import client_context
 from sandbox import ponto as stand_in
 from tests.support.certs import Pki, make_pki
+from tests.support.clock import cli_command
 from tests.support.ponto import consent_code
 from tests.support.server import free_port
 
@@ -31,10 +31,7 @@ def tls_stand_in(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     port = free_port()
     log = (tmp_path_factory.mktemp("tls") / "stand-in.log").open("wb")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "web.cli",
+        cli_command(
             "sandbox",
             "ponto",
             "--port",
@@ -45,7 +42,7 @@ def tls_stand_in(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             str(pki.server_key),
             "--tls-client-ca",
             str(pki.ca),
-        ],
+        ),
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -30,6 +30,8 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 def _cert(subject: str, key, issuer_name: x509.Name, issuer_key, *, ca: bool, usage=None, san=None):
+    # OpenSSL checks validity against the machine's real clock, also when the suite runs on a
+    # shifted date (TEST_TODAY): a throwaway test PKI is valid over a window wide enough for both.
     now = datetime.now(UTC)
     builder = (
         x509.CertificateBuilder()
@@ -37,8 +39,8 @@ def _cert(subject: str, key, issuer_name: x509.Name, issuer_key, *, ca: bool, us
         .issuer_name(issuer_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
+        .not_valid_before(now - timedelta(days=3 * 366))
+        .not_valid_after(now + timedelta(days=3 * 366))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     if usage:

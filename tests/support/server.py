@@ -6,7 +6,6 @@ import os
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from sandbox.slack_state import DEFAULT_BOT_TOKEN
+from tests.support.clock import cli_command
 
 
 def free_port() -> int:
@@ -184,7 +184,7 @@ def start_server(
     log_path = workdir / "server.log"
     log_file = log_path.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", str(port)],
+        cli_command("serve", "--port", str(port)),
         cwd=workdir,
         env=full_env,
         stdout=log_file,
@@ -285,7 +285,7 @@ def start_stand_in(side: str, port: int, app_url: str, workdir: Path, *extra: st
     """`ponto-slack sandbox ponto|slack` as its own process, ready when this returns."""
     log = (workdir / f"{side}-stand-in.log").open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "sandbox", side, "--port", str(port), "--app-url", app_url, *extra],
+        cli_command("sandbox", side, "--port", str(port), "--app-url", app_url, *extra),
         cwd=Path(__file__).resolve().parents[2],
         stdout=log,
         stderr=subprocess.STDOUT,
