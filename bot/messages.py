@@ -1,45 +1,56 @@
-"""Renders an outbox row (kind + payload) into Slack text and blocks at delivery time."""
+"""Renders a notice into Slack text and blocks at delivery time, chosen by the notice's type."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from worker import notices
+
 from .blocks import alerts
 from .blocks.balances import balance_summary
 from .blocks.invoices import invoice_paid, match_question
+from .blocks.kit import Message
 from .blocks.overview import accounts_overview, disconnected
 from .blocks.transactions import import_summary, transaction, transactions_digest
 
-Message = tuple[str, list[dict[str, Any]]]
-Renderer = Callable[[dict[str, Any], str], Message]
+Renderer = Callable[[Any, str], Message]
 
-RENDERERS: dict[str, Renderer] = {
-    "accounts_overview": accounts_overview,
-    "disconnected": lambda payload, _locale: disconnected(payload),
-    "transaction": transaction,
-    "transactions_digest": transactions_digest,
-    "import_summary": import_summary,
-    "balance_summary": balance_summary,
-    "reauthorization_needed": alerts.reauthorization_needed,
-    "reconnect_needed": alerts.reconnect_needed,
-    "organization_blocked": alerts.organization_blocked,
-    "organization_unblocked": alerts.organization_unblocked,
-    "account_added": alerts.account_added,
-    "account_revoked": alerts.account_revoked,
-    "slack_paused": alerts.slack_paused,
-    "invoice_paid": invoice_paid,
-    "match_question": match_question,
+RENDERERS: dict[type[notices.Notice], Renderer] = {
+    notices.AccountsOverview: accounts_overview,
+    notices.Disconnected: disconnected,
+    notices.TransactionPosted: transaction,
+    notices.TransactionsDigest: transactions_digest,
+    notices.ImportSummary: import_summary,
+    notices.BalanceSummary: balance_summary,
+    notices.ReauthorizationNeeded: alerts.reauthorization_needed,
+    notices.ReconnectNeeded: alerts.reconnect_needed,
+    notices.OrganizationBlocked: alerts.organization_blocked,
+    notices.OrganizationUnblocked: alerts.organization_unblocked,
+    notices.AccountAdded: alerts.account_added,
+    notices.AccountRevoked: alerts.account_revoked,
+    notices.SlackPaused: alerts.slack_paused,
+    notices.InvoicePaid: invoice_paid,
+    notices.MatchQuestion: match_question,
 }
 
 
 class UnknownMessageKind(Exception):
-    """An outbox row of a kind this version cannot render."""
+    """An outbox row of a kind (or shape) this version cannot render."""
 
 
-def render(kind: str, payload: dict[str, Any], locale: str) -> Message:
+def render(notice: notices.Notice, locale: str) -> Message:
     try:
-        renderer = RENDERERS[kind]
+        renderer = RENDERERS[type(notice)]
     except KeyError as exc:
-        raise UnknownMessageKind(kind) from exc
-    return renderer(payload, locale)
+        raise UnknownMessageKind(notice.kind) from exc
+    return renderer(notice, locale)
+
+
+def render_row(kind: str, fields: dict[str, Any], locale: str) -> Message:
+    """An outbox row's notice, rendered; an unreadable row raises UnknownMessageKind."""
+    try:
+        notice = notices.decode(kind, fields)
+    except notices.UnknownNotice as exc:
+        raise UnknownMessageKind(str(exc)) from exc
+    return render(notice, locale)

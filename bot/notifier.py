@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from storage import outbox, workspaces
 from storage.models import OutboxMessage
 from worker.idle import idle
+from worker.notices import SlackPaused
 
-from .messages import UnknownMessageKind, render
+from .messages import UnknownMessageKind, render, render_row
 from .services import utcnow
 
 log = logging.getLogger(__name__)
@@ -133,9 +134,9 @@ class Notifier:
 
     async def _deliver(self, row: OutboxMessage, team_id: str) -> str:
         try:
-            text, blocks = render(row.kind, row.payload, self._locale)
-        except UnknownMessageKind:
-            await self._finish_failed(row, f"unknown message kind {row.kind!r}")
+            text, blocks = render_row(row.kind, row.payload, self._locale)
+        except UnknownMessageKind as exc:
+            await self._finish_failed(row, f"unknown message kind {exc}")
             return "failed"
         client = await self._client_for_team(team_id)
         if client is None:
@@ -284,8 +285,8 @@ class Notifier:
             await outbox.release(session, [row.id])
             connector = await workspaces.connector(session, row.workspace_id) if first else None
         if first and connector and client is not None and error in ADVICE:
-            payload = {"channel": row.channel, "reason": error, "advice": ADVICE[error]}
-            text, blocks = render("slack_paused", payload, self._locale)
+            notice = SlackPaused(channel=row.channel, reason=error, advice=ADVICE[error])
+            text, blocks = render(notice, self._locale)
             try:  # a direct message to whoever connected Ponto: the channel itself is what fails
                 await client.chat_postMessage(channel=connector, text=text, blocks=blocks)
             except SlackApiError as exc:

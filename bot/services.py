@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from ponto import PontoClient, PontoOAuth
 from storage import TokenCipher
 from storage.models import PontoConnection
-from worker.connections import PontoApp
+from worker.activation import PontoApp
 
 
 def utcnow() -> datetime:

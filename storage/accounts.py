@@ -59,3 +59,23 @@ async def list_active(session: AsyncSession, workspace_id: int) -> list[BankAcco
         .order_by(BankAccount.id)
     )
     return list(rows)
+
+
+async def of_connection(session: AsyncSession, connection_id: int) -> list[BankAccount]:
+    """Every account the connection ever listed, active or not."""
+    return list(await session.scalars(select(BankAccount).where(BankAccount.connection_id == connection_id)))
+
+
+async def active_of_connection(session: AsyncSession, connection_id: int) -> list[BankAccount]:
+    rows = await session.scalars(
+        select(BankAccount)
+        .where(BankAccount.connection_id == connection_id, BankAccount.active.is_(True))
+        .order_by(BankAccount.id)
+    )
+    return list(rows)
+
+
+async def by_ponto_id(session: AsyncSession, connection_id: int, ponto_id: str) -> BankAccount | None:
+    return await session.scalar(
+        select(BankAccount).where(BankAccount.connection_id == connection_id, BankAccount.ponto_id == ponto_id)
+    )

@@ -73,3 +73,16 @@ def forget_tokens(connection: PontoConnection, *, status: str) -> None:
     connection.refresh_token_enc = None
     connection.access_token_expires_at = None
     connection.status = status
+
+
+async def of_organization(session: AsyncSession, organization_id: str) -> list[PontoConnection]:
+    """The connections (one per workspace) to one Ponto organization."""
+    return list(
+        await session.scalars(select(PontoConnection).where(PontoConnection.organization_id == organization_id))
+    )
+
+
+async def get_for_update(session: AsyncSession, connection_id: int, *, for_update: bool) -> PontoConnection | None:
+    """The row, locked until the end of the transaction when `for_update` (PostgreSQL; SQLite ignores it)."""
+    query = select(PontoConnection).where(PontoConnection.id == connection_id)
+    return await session.scalar(query.with_for_update() if for_update else query)

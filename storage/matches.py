@@ -101,3 +101,9 @@ async def remember_link(
 async def links(session: AsyncSession, workspace_id: int) -> dict[str, str]:
     rows = await session.scalars(select(PartyLink).where(PartyLink.workspace_id == workspace_id))
     return {row.iban: row.party_name for row in rows}
+
+
+async def forget_unmatched(session: AsyncSession, transaction_ids: list[int]) -> None:
+    """'Nothing matched' decisions carry no allocation: drop them so the lines are decided again."""
+    if transaction_ids:
+        await session.execute(delete(Match).where(Match.status == "none", Match.transaction_id.in_(transaction_ids)))

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import BankAccount, BankTransaction
+from .models import BankAccount, BankTransaction, Match
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,6 @@ async def replace_pending(session: AsyncSession, account: BankAccount, rows: Seq
 
 
 async def count(session: AsyncSession, account_id: int) -> int:
-    from sqlalchemy import func
-
     return int(await session.scalar(select(func.count()).where(BankTransaction.account_id == account_id)) or 0)
 
 
@@ -105,3 +103,25 @@ async def recent(
         query = query.where(BankTransaction.account_id.in_(account_ids))
     query = query.order_by(BankTransaction.execution_date.desc(), BankTransaction.id.desc()).offset(offset)
     return list(await session.scalars(query.limit(limit)))
+
+
+async def known_ids(session: AsyncSession, account_id: int) -> set[str]:
+    """The Ponto ids already stored for an account: reading newest first stops at the first of them."""
+    return set(await session.scalars(select(BankTransaction.ponto_id).where(BankTransaction.account_id == account_id)))
+
+
+async def undecided(session: AsyncSession, workspace_id: int, *, limit: int) -> list[BankTransaction]:
+    """Booked lines with no decision yet, or whose decision was that nothing matched; oldest first."""
+    settled = select(Match.transaction_id).where(Match.status != "none")
+    return list(
+        await session.scalars(
+            select(BankTransaction)
+            .where(
+                BankTransaction.workspace_id == workspace_id,
+                BankTransaction.pending.is_(False),
+                BankTransaction.id.not_in(settled),
+            )
+            .order_by(BankTransaction.execution_date, BankTransaction.id)
+            .limit(limit)
+        )
+    )

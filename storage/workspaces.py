@@ -59,3 +59,17 @@ async def connector(session: AsyncSession, workspace_id: int) -> str | None:
     return await session.scalar(
         select(PontoConnection.connected_by).where(PontoConnection.workspace_id == workspace_id)
     )
+
+
+async def all_workspaces(session: AsyncSession) -> list[Workspace]:
+    return list(await session.scalars(select(Workspace).order_by(Workspace.id)))
+
+
+async def with_active_connection(session: AsyncSession) -> list[tuple[Workspace, datetime]]:
+    """Each workspace whose Ponto connection is active, with when it was connected."""
+    rows = await session.execute(
+        select(Workspace, PontoConnection.connected_at)
+        .join(PontoConnection, PontoConnection.workspace_id == Workspace.id)
+        .where(PontoConnection.status == "active")
+    )
+    return [(workspace, connected_at) for workspace, connected_at in rows.all()]

@@ -50,4 +50,4 @@ def test_layer_imports(package: str) -> None:
 def test_the_checker_sees_imports() -> None:
     """Guard against a checker that passes because it reads nothing."""
     assert {"httpx", "json"} <= imported_roots(ROOT / "ponto" / "http.py")
-    assert "storage" in imported_roots(ROOT / "worker" / "connections.py")
+    assert "storage" in imported_roots(ROOT / "worker" / "sync.py")

@@ -38,7 +38,7 @@ from sandbox.slack_state import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
 from storage import TokenCipher, create_engine, leases, make_sessionmaker
 from storage.migrate import upgrade_async
 from storage.models import PontoConnection
-from worker.connections import PontoApp
+from worker.activation import PontoApp
 from worker.loop import Worker
 from worker.sync import Syncer, SyncOptions
 from worker.token_store import DbTokenStore

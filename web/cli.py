@@ -168,7 +168,7 @@ def _invoices_import(args: argparse.Namespace) -> int:
     from invoices import InvoiceError
     from storage import create_engine, make_sessionmaker
     from storage.migrate import upgrade
-    from worker.invoicing import import_and_match, workspace_for_import
+    from worker.matching_input import import_and_match, workspace_for_import
     from worker.reconcile import invoice_files, read_invoice_file
 
     settings = Settings.from_env()

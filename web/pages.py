@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.formatting import iban
-from worker.connections import Activation, ActivationError, Problem
+from worker.activation import Activation, ActivationError, Problem
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;background:#f4f4f6;margin:0}main{max-width:640px;margin:3rem auto;"

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox, sync_states
+from storage import connections, sync_states
 from storage.models import PontoConnection, WebhookEvent, Workspace
+
+from . import alerts
+from .notices import OrganizationBlocked, OrganizationUnblocked
+from .notify import notify
 
 SYNC_EVENTS = frozenset(
     {
@@ -23,9 +26,9 @@ SYNC_EVENTS = frozenset(
         "pontoConnect.integration.accountRevoked",
     }
 )
-ORGANIZATION_STATUS = {
-    "pontoConnect.organization.blocked": ("blocked", "organization_blocked"),
-    "pontoConnect.organization.unblocked": ("active", "organization_unblocked"),
+ORGANIZATION_STATUS: dict[str, tuple[str, type[OrganizationBlocked | OrganizationUnblocked]]] = {
+    "pontoConnect.organization.blocked": ("blocked", OrganizationBlocked),
+    "pontoConnect.organization.unblocked": ("active", OrganizationUnblocked),
 }
 
 
@@ -33,10 +36,7 @@ async def apply(session: AsyncSession, events: list[WebhookEvent], *, now: datet
     """Mark connections due and queue status messages; returns sync hints per connection."""
     hints: dict[int, dict[str, str]] = defaultdict(dict)
     for event in events:
-        rows = await session.scalars(
-            select(PontoConnection).where(PontoConnection.organization_id == event.organization_id)
-        )
-        for connection in rows:
+        for connection in await connections.of_organization(session, event.organization_id):
             if event.event_type in SYNC_EVENTS and connection.status == "active":
                 await sync_states.sync_now(session, connection.id, now=now)
                 if event.account_id and event.synchronization_id:
@@ -44,36 +44,27 @@ async def apply(session: AsyncSession, events: list[WebhookEvent], *, now: datet
                 else:
                     hints.setdefault(connection.id, {})
             elif event.event_type in ORGANIZATION_STATUS and connection.status in ("active", "blocked"):
-                status, kind = ORGANIZATION_STATUS[event.event_type]
-                connection.status = status
-                workspace = await session.get(Workspace, connection.workspace_id)
-                assert workspace is not None
-                await outbox.enqueue(
-                    session,
-                    workspace_id=workspace.id,
-                    channel=workspace.finance_channel,
-                    kind=kind,
-                    payload={"organization_name": connection.organization_name},
-                    now=now,
-                    dedupe_key=f"{kind}:{event.event_id}",
-                )
-                if status == "active":
-                    await sync_states.sync_now(session, connection.id, now=now)
+                await _organization_status(session, connection, event, now=now)
             elif event.event_type == "pontoConnect.integration.revoked" and connection.status != "disconnected":
-                connection.status = "broken"
-                workspace = await session.get(Workspace, connection.workspace_id)
-                assert workspace is not None
-                await outbox.enqueue(
-                    session,
-                    workspace_id=workspace.id,
-                    channel=workspace.finance_channel,
-                    kind="reconnect_needed",
-                    now=now,
-                    payload={
-                        "organization_name": connection.organization_name,
-                        "connected_by": connection.connected_by,
-                        "revoked": True,
-                    },
-                    dedupe_key=f"broken:{connection.id}:{connection.connected_at.isoformat()}",
-                )
+                workspace = await _workspace(session, connection)
+                await alerts.mark_broken(session, workspace, connection, now=now, revoked=True)
     return dict(hints)
+
+
+async def _organization_status(
+    session: AsyncSession, connection: PontoConnection, event: WebhookEvent, *, now: datetime
+) -> None:
+    """Ponto blocked or unblocked the organization: follow it, say so once per event."""
+    status, notice_type = ORGANIZATION_STATUS[event.event_type]
+    connection.status = status
+    workspace = await _workspace(session, connection)
+    notice = notice_type(organization_name=connection.organization_name)
+    await notify(session, workspace, notice, now=now, dedupe_key=f"{notice.kind}:{event.event_id}")
+    if status == "active":
+        await sync_states.sync_now(session, connection.id, now=now)
+
+
+async def _workspace(session: AsyncSession, connection: PontoConnection) -> Workspace:
+    workspace = await session.get(Workspace, connection.workspace_id)
+    assert workspace is not None
+    return workspace

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import accounts as account_store, transactions, workspaces
 
-from .summary import summary_payload
+from .mappers import line_view
+from .notices import BalanceSummary, BankLineView
+from .summary import balance_summary
 
 PAGE = 10
 MAX_DAYS = 366
@@ -44,7 +46,7 @@ class TransactionQuery:
 @dataclass(frozen=True)
 class TransactionPage:
     title: str
-    rows: list[dict[str, Any]]
+    rows: list[BankLineView]
     next_value: str | None
     problem: str | None = None
 
@@ -80,24 +82,13 @@ async def recent_transactions(
     )
     page = rows[:PAGE]
     title = f"Transactions of the last {query.days} days" + (f" on {chosen[0].name}" if query.selector else "")
-    payload = [
-        {
-            "amount": t.amount,
-            "currency": t.currency,
-            "counterpart": t.counterpart_name,
-            "remittance": t.remittance_information,
-            "execution_date": t.execution_date.isoformat() if t.execution_date else None,
-        }
-        for t in page
-    ]
+    payload = [line_view(t, by_id.get(t.account_id)) for t in page]
     more = query.encode(query.offset + PAGE) if len(rows) > PAGE else None
     return TransactionPage(title, payload, more)
 
 
-async def balance(session: AsyncSession, team_id: str, *, now: datetime) -> dict[str, Any] | None:
+async def balance(session: AsyncSession, team_id: str, *, now: datetime) -> BalanceSummary | None:
     workspace = await workspaces.get_by_team(session, team_id)
     if workspace is None:
         return None
-    payload = await summary_payload(session, workspace, now=now, record=False)
-    payload["title"] = "Balances now"
-    return payload
+    return await balance_summary(session, workspace, now=now, record=False, title="Balances now")

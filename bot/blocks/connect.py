@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-Message = tuple[str, list[dict[str, Any]]]
+from .kit import Message
 
 
 def consent_link(url: str, *, reconnect: bool) -> Message:
@@ -41,3 +39,21 @@ def consent_link(url: str, *, reconnect: bool) -> Message:
         },
     ]
     return text, blocks
+
+
+def renewal_link(link: str) -> Message:
+    """The private link where an admin renews an account's bank access at Ponto."""
+    text = f"Renew the bank access at Ponto: {link}"
+    return text, [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "Renew the bank access at Ponto; the link is for you only."},
+            "accessory": {
+                "type": "button",
+                "action_id": "consent_link",
+                "style": "primary",
+                "url": link,
+                "text": {"type": "plain_text", "text": "Renew at Ponto"},
+            },
+        }
+    ]

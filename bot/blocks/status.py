@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from worker.connections import Status
+from worker.status import Status
 
 from ..formatting import escape_mrkdwn, iban, money, slack_date
-
-Message = tuple[str, list[dict[str, Any]]]
+from .kit import Message, section
 
 HELP_LINES = (
     ("activate", "connect (or reconnect) the company's Ponto organization; admins only"),
@@ -27,19 +24,15 @@ def help_message(unknown: str | None = None) -> Message:
     lines = "\n".join(f"• `/ponto {name}`: {what}" for name, what in HELP_LINES)
     head = f"I don't know `/ponto {escape_mrkdwn(unknown)}`. " if unknown else ""
     text = f"{head}Commands:\n{lines}"
-    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return text, [section(text)]
 
 
 def status_message(status: Status, locale: str) -> Message:
     connection = status.connection
     if connection is None or connection.status == "disconnected":
         text = "Ponto is not connected. An admin can connect it with `/ponto activate`."
-        return text, [_section(text)]
-    name = escape_mrkdwn(connection.organization_name or connection.organization_id)
+        return text, [section(text)]
+    name = escape_mrkdwn(connection.organization)
     state = {"active": ":large_green_circle: connected", "broken": ":red_circle: needs reconnecting"}.get(
         connection.status, connection.status
     )
@@ -59,8 +52,8 @@ def status_message(status: Status, locale: str) -> Message:
     if status.sync_error:
         lines.append(f":warning: Last sync failed: {escape_mrkdwn(status.sync_error[:200])}")
     accounts = [
-        f"• {escape_mrkdwn(a.name)} `{iban(a.reference)}` {a.currency}: {money(a.current_balance, a.currency, locale)}"
+        f"• {escape_mrkdwn(a.name)} `{iban(a.iban)}` {a.currency}: {money(a.current_balance, a.currency, locale)}"
         for a in status.accounts
     ]
     text = "\n".join(lines + ["", f"{len(accounts)} account(s):", *accounts])
-    return text, [_section("\n".join(lines)), _section("\n".join(accounts) or "No accounts.")]
+    return text, [section("\n".join(lines)), section("\n".join(accounts) or "No accounts.")]

@@ -10,7 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from worker import queries
 
-from .. import commands
+from .. import clicks, handlers
+from ..invocation import Invocation
 from ..services import Services
 
 
@@ -23,7 +24,7 @@ async def reconnect(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
     await ack()
-    text, blocks = await commands.activate(services, client, commands.Invocation.from_action(body))
+    text, blocks = await handlers.activate(services, client, Invocation.from_action(body))
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
@@ -31,8 +32,8 @@ async def reauthorize(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
     await ack()
-    text, blocks = await commands.reauthorize(
-        services, client, commands.Invocation.from_action(body), body["actions"][0]["value"]
+    text, blocks = await handlers.reauthorize(
+        services, client, Invocation.from_action(body), body["actions"][0]["value"]
     )
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
@@ -40,7 +41,7 @@ async def reauthorize(
 async def more_transactions(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, services: Services) -> None:
     await ack()
     query = queries.TransactionQuery.decode(body["actions"][0]["value"])
-    text, blocks = await commands.transactions_page(services, body["team"]["id"], query)
+    text, blocks = await handlers.transactions_page(services, body["team"]["id"], query)
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
@@ -48,7 +49,7 @@ async def pick(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
     await ack()
-    text, blocks = await commands.click(services, client, body, undo=False)
+    text, blocks = await clicks.click(services, client, body, undo=False)
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
@@ -56,7 +57,7 @@ async def undo(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
     await ack()
-    text, blocks = await commands.click(services, client, body, undo=True)
+    text, blocks = await clicks.click(services, client, body, undo=True)
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 

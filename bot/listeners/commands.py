@@ -7,7 +7,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from .. import commands
+from .. import handlers
+from ..invocation import Invocation
 from ..services import Services
 
 
@@ -15,7 +16,7 @@ async def ponto_command(
     ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
     await ack()
-    text, blocks = await commands.run(services, client, commands.Invocation.from_command(command))
+    text, blocks = await handlers.run(services, client, Invocation.from_command(command))
     await respond(text=text, blocks=blocks, response_type="ephemeral")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from worker import connections
+from worker import lifecycle
 
 from ..services import Services
 
@@ -14,7 +14,7 @@ from ..services import Services
 async def app_removed(event: dict[str, Any], body: dict[str, Any], services: Services) -> None:
     """`app_uninstalled` or `tokens_revoked` (events are acked by bolt before this runs)."""
     team_id = body.get("team_id") or ""
-    await connections.stop_workspace(
+    await lifecycle.stop_workspace(
         services.sessions,
         services.cipher,
         services.oauth,

@@ -11,8 +11,9 @@ from bot.blocks.connect import consent_link
 from bot.blocks.overview import accounts_overview, disconnected
 from bot.blocks.status import help_message, status_message
 from bot.formatting import iban, money
-from storage.models import BankAccount, PontoConnection
-from worker.connections import Status
+from worker.notices import decode
+from worker.status import ConnectionView, Status
+from worker.views import AccountView
 
 
 def assert_valid(blocks: list[dict]) -> None:
@@ -35,7 +36,10 @@ def _account(n: int, currency: str = "EUR") -> dict:
 
 def test_overview_lists_each_account_with_formatted_iban_and_balances() -> None:
     text, blocks = accounts_overview(
-        {"organization_name": "Acme <BV>", "connected_by": "U1", "accounts": [_account(1), _account(2, "USD")]},
+        decode(
+            "accounts_overview",
+            {"organization_name": "Acme <BV>", "connected_by": "U1", "accounts": [_account(1), _account(2, "USD")]},
+        ),
         "en_BE",
     )
     assert_valid(blocks)
@@ -48,7 +52,8 @@ def test_overview_lists_each_account_with_formatted_iban_and_balances() -> None:
 
 def test_overview_of_many_accounts_stays_within_slack_limits() -> None:
     text, blocks = accounts_overview(
-        {"organization_name": "Big", "accounts": [_account(n) for n in range(200)]}, "en_BE"
+        decode("accounts_overview", {"organization_name": "Big", "accounts": [_account(n) for n in range(200)]}),
+        "en_BE",
     )
     assert_valid(blocks)
     assert sum(b["text"]["text"].count("Account ") for b in blocks if b["type"] == "section") == 200
@@ -62,19 +67,13 @@ def test_consent_link_is_a_link_button() -> None:
 
 
 def test_status_help_and_disconnected_messages_validate() -> None:
-    connection = PontoConnection(
-        organization_id="org",
-        organization_name="Acme",
-        status="active",
-        connected_by="U1",
-        connected_at=datetime(2026, 11, 1, tzinfo=UTC),
-    )
-    account = BankAccount(name="Current", reference="BE68539007547034", currency="EUR", current_balance=100)
+    connection = ConnectionView("Acme", "active", "U1", datetime(2026, 11, 1, tzinfo=UTC))
+    account = AccountView(name="Current", iban="BE68539007547034", currency="EUR", current_balance=100)
     for _text, blocks in (
         status_message(Status(connection, [account], {"pending": 2}, "#finance"), "en_BE"),
         status_message(Status(None, [], {}, None), "en_BE"),
         help_message("bogus"),
-        disconnected({"organization_name": "Acme", "by": "U1", "revoked": False}),
+        disconnected(decode("disconnected", {"organization_name": "Acme", "by": "U1", "revoked": False}), "en_BE"),
     ):
         assert_valid(blocks)
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from invoices import Invoice
 from storage import invoices as invoice_store, workspaces
 from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, OutboxMessage
-from worker import invoicing
+from worker import clicks, mappers, matching_input
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 OGM = "+++090/9337/55493+++"
@@ -30,7 +30,7 @@ async def sessions(connected) -> AsyncIterator[async_sessionmaker]:  # type: ign
                 Invoice("INV-2", "sales", date(2026, 11, 2), None, "EUR", 30_000, None, "Studio Mons SA"),
                 Invoice("INV-3", "sales", date(2026, 11, 2), None, "EUR", 30_000, None, "Garage Tienen BV"),
             ]
-            data = [invoicing.invoice_data(i) for i in invoices]
+            data = [mappers.invoice_data(i) for i in invoices]
             await invoice_store.upsert(session, workspace.id, data, source="t")
         yield maker
 
@@ -55,7 +55,7 @@ async def pay(sessions: async_sessionmaker, ponto_id: str, amount: int, text: st
         )
         session.add(tx)
         await session.flush()
-        await invoicing.match_transactions(session, workspace, account, [tx], now=NOW)
+        await matching_input.match_transactions(session, workspace, account, [tx], now=NOW)
         match = await session.scalar(select(Match).where(Match.transaction_id == tx.id))
         assert match is not None
         return match
@@ -71,7 +71,7 @@ async def invoice(sessions: async_sessionmaker, number: str) -> InvoiceRow:
 async def test_one_invoice_paid_by_two_transfers(sessions: async_sessionmaker) -> None:
     partial = await pay(sessions, "t1", 40_000, OGM)
     assert (partial.decision, partial.status) == ("ask", "pending")
-    outcome = await invoicing.choose(sessions, team_id="T1", match_id=partial.id, choice="INV-1", user="U9", now=NOW)
+    outcome = await clicks.choose(sessions, team_id="T1", match_id=partial.id, choice="INV-1", user="U9", now=NOW)
     assert outcome.ok
     first = await invoice(sessions, "INV-1")
     assert (first.settled, first.status) == (40_000, "open")
@@ -83,7 +83,7 @@ async def test_one_invoice_paid_by_two_transfers(sessions: async_sessionmaker) -
 async def test_a_confirmed_account_is_remembered_for_the_next_payment(sessions: async_sessionmaker) -> None:
     asked = await pay(sessions, "t1", 30_000, "Betaling")  # two invoices of 300.00: asked
     assert asked.decision == "ask" and set(asked.candidates["numbers"]) == {"INV-2", "INV-3"}
-    await invoicing.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-3", user="U9", now=NOW)
+    await clicks.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-3", user="U9", now=NOW)
     async with sessions.begin() as session:
         workspace = await workspaces.get_by_team(session, "T1")
         assert workspace is not None
@@ -91,7 +91,7 @@ async def test_a_confirmed_account_is_remembered_for_the_next_payment(sessions: 
             session,
             workspace.id,
             [
-                invoicing.invoice_data(
+                mappers.invoice_data(
                     Invoice("INV-4", "sales", date(2026, 11, 3), None, "EUR", 12_300, None, "Garage Tienen BV")
                 )
             ],
@@ -103,15 +103,15 @@ async def test_a_confirmed_account_is_remembered_for_the_next_payment(sessions: 
 
 async def test_a_question_is_settled_once_and_undo_reopens(sessions: async_sessionmaker) -> None:
     asked = await pay(sessions, "t1", 30_000, "Betaling")
-    first = await invoicing.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-2", user="U1", now=NOW)
-    second = await invoicing.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-3", user="U2", now=NOW)
+    first = await clicks.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-2", user="U1", now=NOW)
+    second = await clicks.choose(sessions, team_id="T1", match_id=asked.id, choice="INV-3", user="U2", now=NOW)
     assert first.ok and not second.ok and second.text.startswith("Already done: <@U1> settled it")
     assert (await invoice(sessions, "INV-3")).status == "open"
-    undone = await invoicing.undo(sessions, team_id="T1", match_id=asked.id, user="U2", now=NOW)
+    undone = await clicks.undo(sessions, team_id="T1", match_id=asked.id, user="U2", now=NOW)
     assert undone.ok and (await invoice(sessions, "INV-2")).status == "open"
-    again = await invoicing.undo(sessions, team_id="T1", match_id=asked.id, user="U2", now=NOW)
+    again = await clicks.undo(sessions, team_id="T1", match_id=asked.id, user="U2", now=NOW)
     assert not again.ok
-    other_team = await invoicing.choose(sessions, team_id="T2", match_id=asked.id, choice="INV-2", user="U3", now=NOW)
+    other_team = await clicks.choose(sessions, team_id="T2", match_id=asked.id, choice="INV-2", user="U3", now=NOW)
     assert not other_team.ok  # a click from another workspace cannot touch this one
     async with sessions() as session:
         kinds = [m.kind for m in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
@@ -129,7 +129,7 @@ async def test_a_payment_that_came_before_its_invoice_is_found_when_the_invoice_
         late_invoice = Invoice(
             "INV-9", "sales", date(2026, 11, 18), None, "EUR", 45_600, "+++240/2838/42818+++", "Partner 2"
         )
-        result, queued = await invoicing.import_and_match(session, workspace, [late_invoice], source="t", now=NOW)
+        result, queued = await matching_input.import_and_match(session, workspace, [late_invoice], source="t", now=NOW)
     assert result.created == 1 and queued == 1
     assert (await invoice(sessions, "INV-9")).status == "paid"
     async with sessions() as session:

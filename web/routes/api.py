@@ -13,7 +13,7 @@ from invoices import InvoiceError
 from invoices.json_source import parse_object
 from ponto import from_minor_units
 from storage import invoices as invoice_store
-from worker.invoicing import import_and_match, workspace_for_import
+from worker.matching_input import import_and_match, workspace_for_import
 
 MAX_BODY = 5 * 1024 * 1024
 

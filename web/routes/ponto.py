@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 
 from ponto.webhooks import WebhookError, parse_event, verify_with_cache
 from storage import webhook_events
-from worker.connections import ActivationError, Problem, complete_activation
+from worker.activation import ActivationError, Problem, complete_activation
 
 from .. import pages
 

@@ -1,0 +1,43 @@
+"""Who may administer the connection, asked of Slack when the configuration does not already say."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from worker import permissions, status
+
+from .invocation import Invocation
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+NOT_ALLOWED = (
+    "Only Slack workspace admins and owners, the person who connected Ponto, or people listed in "
+    "ADMIN_USER_IDS may {action}. Ask one of them to run `/ponto {command}`."
+)
+
+
+async def is_workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
+    """Slack admins and owners administer the connection; an API failure counts as 'no'."""
+    try:
+        response = await client.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+        return False
+    user = response.get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+async def may_administer(services: Services, client: AsyncWebClient, inv: Invocation) -> bool:
+    async with services.sessions() as session:
+        connector = await status.connected_by(session, inv.team_id)
+
+    async def ask_slack(user_id: str) -> bool:
+        return await is_workspace_admin(client, user_id)
+
+    return await permissions.may_administer(
+        inv.user_id, admin_user_ids=services.admin_user_ids, connected_by=connector, is_workspace_admin=ask_slack
+    )

@@ -1,0 +1,39 @@
+"""A question's button or an Undo: settle once, refresh the question in the channel, answer privately."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from worker import clicks
+
+from .blocks.invoices import match_question
+from .blocks.kit import Message, text_message
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def click(services: Services, client: AsyncWebClient, body: dict[str, Any], *, undo: bool) -> Message:
+    value = body["actions"][0]["value"]
+    team, user = body["team"]["id"], body["user"]["id"]
+    if undo:
+        outcome = await clicks.undo(
+            services.sessions, team_id=team, match_id=int(value), user=user, now=services.clock()
+        )
+    else:
+        match_id, _, choice = value.partition(":")
+        outcome = await clicks.choose(
+            services.sessions, team_id=team, match_id=int(match_id), choice=choice, user=user, now=services.clock()
+        )
+    if outcome.ok and outcome.question and outcome.question_message:
+        channel, ts = outcome.question_message
+        text, blocks = match_question(outcome.question, services.locale)
+        try:
+            await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("could not update the question %s: %s", ts, exc.response.get("error"))
+    return text_message(outcome.text)

@@ -1,0 +1,150 @@
+"""`/ponto <subcommand>` and the buttons that ask for the same: check who may, call the service, reply."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from ponto import PontoError
+from storage import workspaces
+from worker import activation, invoice_views, lifecycle, queries, status as status_model
+
+from .admin import NOT_ALLOWED, may_administer
+from .blocks import invoices as invoice_blocks
+from .blocks.balances import balance_summary
+from .blocks.connect import consent_link, renewal_link
+from .blocks.kit import Message, text_message
+from .blocks.status import help_message, status_message
+from .blocks.transactions import transactions_list
+from .invocation import Invocation
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def activate(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    if not await may_administer(services, client, inv):
+        return text_message(NOT_ALLOWED.format(action="connect Ponto", command="activate"))
+    async with services.sessions.begin() as session:
+        current = await status_model.connected_by(session, inv.team_id)
+        url = await activation.start_activation(
+            session,
+            services.cipher,
+            services.ponto_app,
+            team_id=inv.team_id,
+            user_id=inv.user_id,
+            channel_id=inv.channel_id,
+            response_url=inv.response_url,
+            default_channel=services.default_channel,
+            now=services.clock(),
+        )
+    return consent_link(url, reconnect=current is not None)
+
+
+async def deactivate(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    if not await may_administer(services, client, inv):
+        return text_message(NOT_ALLOWED.format(action="disconnect Ponto", command="deactivate"))
+    try:
+        result = await lifecycle.deactivate(
+            services.sessions,
+            services.cipher,
+            services.oauth,
+            team_id=inv.team_id,
+            user_id=inv.user_id,
+            now=services.clock(),
+        )
+    except lifecycle.NotConnected:
+        return text_message("Ponto is not connected, so there is nothing to disconnect.")
+    note = (
+        ""
+        if result.revoked_at_ponto
+        else " Ponto could not be reached to revoke access: remove the integration in the Ponto dashboard too."
+    )
+    return text_message(f"Disconnected. The stored tokens are deleted and {result.channel} was told.{note}")
+
+
+async def status(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions() as session:
+        current = await status_model.status(session, inv.team_id)
+    return status_message(current, services.locale)
+
+
+async def transactions(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    return await transactions_page(services, inv.team_id, queries.TransactionQuery.parse(inv.args))
+
+
+async def transactions_page(services: Services, team_id: str, query: queries.TransactionQuery) -> Message:
+    async with services.sessions() as session:
+        page = await queries.recent_transactions(session, team_id, query, now=services.clock())
+    if page.problem:
+        return text_message(page.problem)
+    return transactions_list(page.rows, title=page.title, locale=services.locale, more_value=page.next_value)
+
+
+async def balance(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions() as session:
+        summary = await queries.balance(session, inv.team_id, now=services.clock())
+    if summary is None or not summary.accounts:
+        return text_message("No accounts yet. An admin can connect Ponto with `/ponto activate`.")
+    return balance_summary(summary, services.locale)
+
+
+async def resume(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions.begin() as session:
+        reason = await workspaces.resume_slack(session, inv.team_id)
+    if reason is None:
+        return text_message("Posting was not on hold; nothing to resume.")
+    return text_message(f"Resumed: the messages held since `{reason}` will be posted now, in order.")
+
+
+async def invoices(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions() as session:
+        rows = await invoice_views.open_invoices(session, inv.team_id)
+    return invoice_blocks.open_invoices(rows, services.locale)
+
+
+async def unmatched(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    async with services.sessions() as session:
+        rows = await invoice_views.unmatched(session, inv.team_id)
+    return invoice_blocks.unmatched(rows, services.locale)
+
+
+HANDLERS = {
+    "invoices": invoices,
+    "unmatched": unmatched,
+    "activate": activate,
+    "deactivate": deactivate,
+    "status": status,
+    "transactions": transactions,
+    "balance": balance,
+    "resume": resume,
+}
+
+
+async def run(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    """Route a `/ponto` command to its handler; anything unknown gets the help."""
+    name, _, _rest = inv.text.partition(" ")
+    handler = HANDLERS.get(name.lower())
+    if handler is None:
+        return help_message(unknown=name if name and name.lower() != "help" else None)
+    return await handler(services, client, inv)
+
+
+async def reauthorize(services: Services, client: AsyncWebClient, inv: Invocation, account_id: str) -> Message:
+    if not await may_administer(services, client, inv):
+        return text_message(NOT_ALLOWED.format(action="renew bank access", command="status"))
+    assert services.make_ponto_client is not None
+    try:
+        link = await lifecycle.reauthorization_link(
+            services.sessions,
+            services.make_ponto_client,
+            team_id=inv.team_id,
+            account_id=account_id,
+            redirect_uri=f"{services.public_url}/ponto/reauthorized",
+        )
+    except lifecycle.NotConnected:
+        return text_message("Ponto is not connected any more. An admin can reconnect with `/ponto activate`.")
+    except PontoError as exc:
+        return text_message(f"Ponto did not give a renewal link ({exc}). Try again in a few minutes.")
+    return renewal_link(link)

@@ -1,0 +1,73 @@
+"""Account changes and alerts after a sync: each posted once per condition (the dedupe key names it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ponto import Account
+from storage import accounts as account_store
+from storage.models import BankAccount, PontoConnection, Workspace
+
+from .mappers import account_data
+from .notices import AccountAdded, AccountRevoked, ReauthorizationNeeded, ReconnectNeeded
+from .notify import notify
+
+
+async def store_accounts(
+    session: AsyncSession,
+    workspace: Workspace,
+    connection: PontoConnection,
+    listed: list[Account],
+    *,
+    announce_changes: bool,
+    now: datetime,
+    reauth_warning: timedelta,
+) -> None:
+    """Store the accounts Ponto lists; alert on expiring access and, after the first sync, on changes."""
+    before = {  # captured now: replace_accounts updates these very rows
+        a.ponto_id: (a.active, a.reference, a.name, a.currency)
+        for a in await account_store.of_connection(session, connection.id)
+    }
+    rows = await account_store.replace_accounts(
+        session, workspace_id=workspace.id, connection_id=connection.id, accounts=[account_data(a) for a in listed]
+    )
+    for row in rows:
+        await authorization_alert(session, workspace, row, now=now, warning=reauth_warning)
+    if not announce_changes:
+        return
+    stamp = connection.connected_at.isoformat()
+    for account in listed:
+        if account.id not in before or not before[account.id][0]:
+            notice = AccountAdded(
+                account.reference, account.name, account.currency, account.current_balance, account.available_balance
+            )
+            await notify(session, workspace, notice, now=now, dedupe_key=f"account-added:{account.id}:{stamp}")
+    listed_ids = {a.id for a in listed}
+    for ponto_id, (active, reference, name, currency) in before.items():
+        if active and ponto_id not in listed_ids:
+            notice_revoked = AccountRevoked(reference, name, currency)
+            await notify(session, workspace, notice_revoked, now=now, dedupe_key=f"account-revoked:{ponto_id}:{stamp}")
+
+
+async def authorization_alert(
+    session: AsyncSession, workspace: Workspace, row: BankAccount, *, now: datetime, warning: timedelta
+) -> None:
+    """Bank access that ends within `warning`: one alert per account and expiry date."""
+    expires = row.authorization_expires_at
+    if expires is None or expires - now > warning:
+        return
+    notice = ReauthorizationNeeded(row.ponto_id, row.reference, row.name, expires)
+    await notify(session, workspace, notice, now=now, dedupe_key=f"reauth:{row.ponto_id}:{expires.date()}")
+
+
+async def mark_broken(
+    session: AsyncSession, workspace: Workspace, connection: PontoConnection, *, now: datetime, revoked: bool = False
+) -> None:
+    """Ponto no longer accepts our access: pause the syncs and say so once, with a reconnect button."""
+    connection.status = "broken"
+    notice = ReconnectNeeded(connection.organization_name, connection.connected_by, revoked=revoked)
+    await notify(
+        session, workspace, notice, now=now, dedupe_key=f"broken:{connection.id}:{connection.connected_at.isoformat()}"
+    )

@@ -1,0 +1,136 @@
+"""Feed the pure matcher from the database and write its decisions in the caller's transaction.
+
+A clear payment allocates the money and queues "marked paid"; an ambiguous one queues a question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoices import Invoice
+from matching import Decision, Matcher
+from storage import invoices as invoice_store, matches, transactions, workspaces
+from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, Workspace
+
+from .mappers import bank_line, invoice_data, invoice_view, line_view, residual_item
+from .notices import InvoicePaid, MatchQuestion
+from .notify import notify
+
+
+async def match_transactions(
+    session: AsyncSession,
+    workspace: Workspace,
+    account: BankAccount,
+    created: Sequence[BankTransaction],
+    *,
+    now: datetime,
+) -> int:
+    """Decide every new booked line; auto decisions are applied, questions queued. Returns messages queued."""
+    queued = 0
+    links = await matches.links(session, workspace.id)
+    matcher: Matcher | None = None
+    by_number: dict[str, InvoiceRow] = {}
+    for tx in created:
+        if tx.pending:
+            continue
+        if matcher is None:  # (re)built only when an allocation changed what is still open
+            rows = await invoice_store.open_rows(session, workspace.id)
+            if not rows:
+                return queued
+            by_number = {row.number: row for row in rows}
+            matcher = Matcher([residual_item(r) for r in rows], links)
+        decision = matcher.decide(bank_line(tx))
+        queued += await _record(session, workspace, account, tx, decision, by_number, now=now)
+        if decision.decision == "auto":
+            matcher = None
+    return queued
+
+
+async def _record(
+    session: AsyncSession,
+    workspace: Workspace,
+    account: BankAccount,
+    tx: BankTransaction,
+    decision: Decision,
+    by_number: dict[str, InvoiceRow],
+    *,
+    now: datetime,
+) -> int:
+    candidates = {"numbers": decision.candidates, "reasons": decision.reasons, "invoices": decision.invoices}
+    match = await matches.create(
+        session,
+        workspace_id=workspace.id,
+        transaction_id=tx.id,
+        decision=decision.decision,
+        candidates=candidates,
+        now=now,
+    )
+    if decision.decision == "auto":
+        applied = {by_number[n].id: amount for n, amount in decision.allocations.items()}
+        rows = await matches.allocate(session, match, applied)
+        paid = InvoicePaid(
+            match_id=match.id,
+            line=line_view(tx, account),
+            how=list(decision.reasons),
+            by="auto",
+            invoices=[invoice_view(r, applied[r.id]) for r in rows],
+        )
+        await notify(session, workspace, paid, now=now)
+        return 1
+    if decision.decision == "ask":
+        rows = [by_number[n] for n in decision.candidates if n in by_number]
+        message = await notify(session, workspace, question(match, tx, account, rows), now=now)
+        match.question_outbox_id = message.id if message else None
+        return 1
+    return 0
+
+
+def question(
+    match: Match, tx: BankTransaction, account: BankAccount | None, rows: Sequence[InvoiceRow]
+) -> MatchQuestion:
+    return MatchQuestion(
+        match_id=match.id,
+        line=line_view(tx, account),
+        reasons=list(match.candidates.get("reasons", [])),
+        candidates=[invoice_view(r) for r in rows],
+    )
+
+
+async def match_stored(session: AsyncSession, workspace: Workspace, *, now: datetime, limit: int = 2000) -> int:
+    """After invoices arrive: decide again the stored bank lines that had no decision or matched nothing."""
+    rows = await transactions.undecided(session, workspace.id, limit=limit)
+    await matches.forget_unmatched(session, [tx.id for tx in rows])
+    queued = 0
+    for tx in rows:
+        account = await session.get(BankAccount, tx.account_id)
+        if account is not None:
+            queued += await match_transactions(session, workspace, account, [tx], now=now)
+    return queued
+
+
+async def import_and_match(
+    session: AsyncSession, workspace: Workspace, parsed: Sequence[Invoice], *, source: str, now: datetime
+) -> tuple[invoice_store.ImportResult, int]:
+    """Store the invoices, then look for their payments among the lines already stored."""
+    result = await invoice_store.upsert(session, workspace.id, [invoice_data(i) for i in parsed], source=source)
+    return result, await match_stored(session, workspace, now=now)
+
+
+async def workspace_for_import(session: AsyncSession, team_id: str | None) -> Workspace:
+    """The workspace invoices belong to: the given team, or the only one there is."""
+    if team_id:
+        workspace = await workspaces.get_by_team(session, team_id)
+        if workspace is None:
+            raise LookupError(f"no workspace {team_id}; run /ponto activate in that Slack workspace first")
+        return workspace
+    rows = await workspaces.all_workspaces(session)
+    if len(rows) != 1:
+        raise LookupError(
+            "no workspace yet: run /ponto activate in Slack first"
+            if not rows
+            else f"{len(rows)} workspaces: say which with --team (one of {', '.join(r.team_id for r in rows)})"
+        )
+    return rows[0]

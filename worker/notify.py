@@ -1,0 +1,32 @@
+"""Queue a notice for the finance channel, in the caller's transaction (the outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import outbox
+from storage.models import OutboxMessage, Workspace
+
+from .notices import Notice, encode
+
+
+async def notify(
+    session: AsyncSession, workspace: Workspace, notice: Notice, *, now: datetime, dedupe_key: str | None = None
+) -> OutboxMessage | None:
+    """Queue `notice` for the workspace's finance channel; with a dedupe key already used, nothing (None)."""
+    return await outbox.enqueue(
+        session,
+        workspace_id=workspace.id,
+        channel=workspace.finance_channel,
+        kind=notice.kind,
+        payload=encode(notice),
+        now=now,
+        dedupe_key=dedupe_key,
+    )
+
+
+async def revise(session: AsyncSession, dedupe_key: str, notice: Notice, *, now: datetime) -> None:
+    """New content for an earlier notice: replaced while queued, edited in place once posted."""
+    await outbox.revise(session, dedupe_key, encode(notice), now=now)
