@@ -19,7 +19,7 @@ from storage.migrate import upgrade_async
 from storage.models import OutboxMessage
 from tests.support.threaded import serve_in_thread
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+NOW = datetime.now(UTC).replace(microsecond=0)  # the Slack stand-in stamps messages with the real clock
 OVERVIEW = {
     "organization_name": "Acme",
     "connected_by": "U0DEMO",
