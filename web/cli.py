@@ -92,7 +92,8 @@ def _sync(args: argparse.Namespace) -> int:
 
     from storage.models import PontoConnection
 
-    from .app import Wiring, core_resources
+    from .lifespan import core_resources
+    from .wiring import Wiring
 
     settings = Settings.from_env()
     progress = Progress()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv.parser import parse_stream
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -43,21 +44,16 @@ DEFAULTS = {
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments skipped; one level of quotes removed."""
-    values: dict[str, str] = {}
+    """A `.env` file read by python-dotenv (comments, quotes, `export`); a line it cannot read is named."""
     if not path.is_file():
-        return values
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.removeprefix("export ").partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
+        return {}
+    values: dict[str, str] = {}
+    with path.open(encoding="utf-8") as stream:
+        for binding in parse_stream(stream):
+            if binding.error:
+                raise ConfigError(f"{path}:{binding.original.line}: expected KEY=VALUE")
+            if binding.key is not None:
+                values[binding.key] = binding.value or ""
     return values
 
 

@@ -95,8 +95,8 @@ async def test_the_settings_path_presents_the_configured_certificate(
     pki: Pki, tls_stand_in: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PONTO_CERT_FILE / PONTO_KEY_FILE / PONTO_KEY_PASSPHRASE, exactly as `serve` builds its client."""
-    from web.app import ponto_http_client
     from web.settings import Settings
+    from web.wiring import ponto_http_client
 
     monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca))  # trust the throwaway CA as the system store would
     settings = Settings.from_env(

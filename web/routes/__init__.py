@@ -1,1 +1,1 @@
-"""HTTP endpoints; each reads its resources from request.state."""
+"""HTTP endpoints; each reads its resources through `web.state.app_state(request)`."""

@@ -15,11 +15,13 @@ from ponto import from_minor_units
 from storage import invoices as invoice_store
 from worker.matching_input import import_and_match, workspace_for_import
 
+from ..state import app_state
+
 MAX_BODY = 5 * 1024 * 1024
 
 
 def _refused(request: Request) -> JSONResponse | None:
-    token = request.state.api_token
+    token = app_state(request).api_token
     if not token:
         return JSONResponse({"error": "the invoice API is off: set API_TOKEN to turn it on"}, status_code=503)
     given = request.headers.get("authorization", "")
@@ -50,14 +52,15 @@ async def post_invoices(request: Request) -> JSONResponse:
             errors.append({"location": exc.location, "message": exc.message})
     if errors:
         return JSONResponse({"errors": errors, "stored": 0}, status_code=422)
-    async with request.state.sessions.begin() as session:
+    state = app_state(request)
+    async with state.sessions.begin() as session:
         try:
             workspace = await workspace_for_import(session, request.query_params.get("team"))
         except LookupError as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
-        result, queued = await import_and_match(session, workspace, parsed, source="api", now=request.state.clock())
+        result, queued = await import_and_match(session, workspace, parsed, source="api", now=state.clock())
     if queued:
-        request.state.notifier.wake()
+        state.notifier.wake()
     status = 201 if result.created else 200
     return JSONResponse(result.__dict__, status_code=status)
 
@@ -84,7 +87,7 @@ async def get_invoices(request: Request) -> JSONResponse:
     status = request.query_params.get("status")
     if status not in (None, "open", "paid"):
         return JSONResponse({"errors": [{"location": "status", "message": "use open or paid"}]}, status_code=422)
-    async with request.state.sessions() as session:
+    async with app_state(request).sessions() as session:
         try:
             workspace = await workspace_for_import(session, request.query_params.get("team"))
         except LookupError as exc:

@@ -8,12 +8,14 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ..state import app_state
+
 log = logging.getLogger(__name__)
 
 
 async def healthz(request: Request) -> JSONResponse:
     try:
-        async with request.state.sessions() as session:
+        async with app_state(request).sessions() as session:
             await session.execute(text("SELECT 1"))
     except Exception as exc:
         log.warning("health check: database unreachable: %s", exc)

@@ -13,12 +13,13 @@ from storage import webhook_events
 from worker.activation import ActivationError, Problem, complete_activation
 
 from .. import pages
+from ..state import app_state
 
 log = logging.getLogger(__name__)
 
 
 async def ponto_callback(request: Request) -> HTMLResponse:
-    state = request.state
+    state = app_state(request)
     params = request.query_params
     try:
         activation = await complete_activation(
@@ -46,7 +47,7 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 
 async def ponto_webhook(request: Request) -> JSONResponse:
     """Verify, record once, answer 202 at once and wake the worker; the sync happens there."""
-    state = request.state
+    state = app_state(request)
     if state.webhook_keys is None:
         return JSONResponse({"error": "webhooks are not configured: set PONTO_APPLICATION_ID"}, status_code=503)
     body = await request.body()
@@ -79,7 +80,7 @@ async def ponto_webhook(request: Request) -> JSONResponse:
 
 async def ponto_reauthorized(request: Request) -> HTMLResponse:
     """Where Ponto sends the browser after a renewal; the next sync picks up the new expiry date."""
-    request.state.worker.wake()
+    app_state(request).worker.wake()
     return HTMLResponse(
         pages.page(
             "Bank access renewed",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..state import app_state
+
 
 async def slack_endpoint(request: Request) -> Response:
-    return await request.state.slack_handler.handle(request)
+    return await app_state(request).slack_handler.handle(request)

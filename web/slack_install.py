@@ -1,0 +1,53 @@
+"""Slack's side of the lifespan: one client for every team, or slack_sdk's installation store (OAuth)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import BOT_SCOPES, web_client
+from bot.installation_store import EncryptedInstallationStore
+from storage import TokenCipher
+
+from .settings import Settings
+from .wiring import Wiring
+
+ClientForTeam = Callable[[str], Awaitable[AsyncWebClient | None]]
+
+
+async def slack_install(
+    settings: Settings, engine: Any, client: AsyncWebClient, wiring: Wiring, cipher: TokenCipher
+) -> tuple[AsyncOAuthSettings | None, ClientForTeam]:
+    """Single workspace: one client for every team. OAuth: a client per installed team."""
+    if settings.slack_mode != "oauth":
+
+        async def single(team_id: str) -> AsyncWebClient:
+            return client
+
+        return None, single
+    plain_store = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
+    state_store = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    await plain_store.create_tables()
+    await state_store.create_tables()
+    store = EncryptedInstallationStore(plain_store, cipher)
+    oauth_settings = AsyncOAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=BOT_SCOPES,
+        installation_store=store,
+        state_store=state_store,
+        redirect_uri=f"{settings.public_url}/slack/oauth_redirect",
+        authorization_url=settings.slack_authorize_url,
+        install_page_rendering_enabled=False,
+    )
+
+    async def per_team(team_id: str) -> AsyncWebClient | None:
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+        return web_client(bot.bot_token, wiring.slack_api_url) if bot and bot.bot_token else None
+
+    return oauth_settings, per_team
