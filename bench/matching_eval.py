@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.eval.evaluate import evaluate
+from harness.evaluate import evaluate
 
 
 def run() -> list[str]:

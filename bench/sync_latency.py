@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.server import connect, ponto_control, refs_in_channel, start_server
+from harness.server import connect, ponto_control, refs_in_channel, start_server
 
 ROUNDS = 20
 BURST = 20

@@ -8,7 +8,7 @@ from babel.numbers import format_currency
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from ponto import from_minor_units
+from money import from_minor_units
 
 DEFAULT_LOCALE = "en_BE"
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -25,50 +23,12 @@ from worker.notices import SlackPaused
 
 from .messages import UnknownMessageKind, render, render_row
 from .services import utcnow
+from .slack_channel import ChannelPoster
+from .slack_refusals import ADVICE, BAD_MESSAGE, PAUSE
 
 log = logging.getLogger(__name__)
 
 ClientForTeam = Callable[[str], Awaitable[AsyncWebClient | None]]
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
-METADATA_EVENT = "ponto_slack_outbox"
-# Slack refuses the workspace or channel itself: stop posting there and keep the outbox (/ponto resume).
-PAUSE = frozenset(
-    {
-        "channel_not_found",
-        "is_archived",
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "missing_scope",
-        "not_in_channel",
-        "method_not_supported_for_channel_type",
-        "restricted_action",
-        "ekm_access_denied",
-        "team_access_not_granted",
-    }
-)
-# The message itself is wrong (a bug): keep it as failed, go on with the others.
-BAD_MESSAGE = frozenset(
-    {
-        "message_not_found",
-        "cant_update_message",
-        "edit_window_closed",
-        "invalid_blocks",
-        "msg_too_long",
-        "no_text",
-        "msg_blocks_too_long",
-        "invalid_metadata_format",
-    }
-)
-ADVICE = {
-    "channel_not_found": "Check FINANCE_CHANNEL, or invite the app to the private channel.",
-    "not_in_channel": "Invite the app to the channel: /invite @Ponto Finance.",
-    "method_not_supported_for_channel_type": "Invite the app to the private channel: /invite @Ponto Finance.",
-    "is_archived": "Unarchive the channel or set FINANCE_CHANNEL to another one.",
-}
-MAX_PAGES = 50
 
 
 class Notifier:
@@ -88,12 +48,9 @@ class Notifier:
         self._client_for_team = client_for_team
         self._locale = locale
         self._clock = clock
-        self._pace = pace_seconds
+        self.poster = ChannelPoster(pace_seconds)
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
-        self._last_post: dict[str, float] = {}
-        self._channel_ids: dict[tuple[str, str], str] = {}
-        self._joined: set[str] = set()
 
     def wake(self) -> None:
         """Deliver now instead of at the next idle tick (called after something is queued)."""
@@ -146,9 +103,11 @@ class Notifier:
             if row.payload.get("edit_of"):
                 channel_id, ts = await self._edit(client, row, text, blocks)
             else:
-                channel_id = await self._resolve_channel(client, team_id, row.channel)
-                found = await self._already_posted(client, channel_id, row) if row.claims > 1 else None
-                ts = found or await self._post(
+                channel_id = await self.poster.resolve(client, team_id, row.channel)
+                found = None
+                if row.claims > 1:
+                    found = await self.poster.already_posted(client, channel_id, row.id, row.created_at)
+                ts = found or await self.poster.post(
                     client, channel_id, text, blocks, row.id, str(row.payload.get("id") or "")
                 )
         except SlackApiError as exc:
@@ -175,88 +134,8 @@ class Notifier:
             original = await session.get(OutboxMessage, row.payload["edit_of"])
         if original is None or not original.slack_ts or not original.slack_channel_id:
             raise SlackApiError("the message to edit was never posted", {"ok": False, "error": "message_not_found"})
-        await self._pace_channel(original.slack_channel_id)
-        await client.chat_update(channel=original.slack_channel_id, ts=original.slack_ts, text=text, blocks=blocks)
+        await self.poster.update(client, original.slack_channel_id, original.slack_ts, text, blocks)
         return original.slack_channel_id, original.slack_ts
-
-    async def _already_posted(self, client: AsyncWebClient, channel_id: str, row: OutboxMessage) -> str | None:
-        """After a crash, a message may be in Slack though not marked sent: find it by its outbox id."""
-        oldest = str((row.created_at - timedelta(minutes=1)).timestamp())
-        cursor = None
-        for _ in range(10):
-            page = await client.conversations_history(
-                channel=channel_id, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
-            )
-            for message in page.get("messages", []):
-                metadata = message.get("metadata") or {}
-                if (
-                    metadata.get("event_type") == METADATA_EVENT
-                    and (metadata.get("event_payload") or {}).get("outbox_id") == row.id
-                ):
-                    log.info("outbox %s was posted before a restart (ts %s); not posting again", row.id, message["ts"])
-                    return str(message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
-        return None
-
-    async def _post(
-        self,
-        client: AsyncWebClient,
-        channel_id: str,
-        text: str,
-        blocks: list[dict],
-        outbox_id: int,
-        ref: str | None = None,
-    ) -> str:
-        await self._pace_channel(channel_id)
-        kwargs = {
-            "channel": channel_id,
-            "text": text,
-            "blocks": blocks,
-            "unfurl_links": False,
-            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id, "ref": ref or ""}},
-        }
-        try:
-            response = await client.chat_postMessage(**kwargs)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "not_in_channel" or channel_id in self._joined:
-                raise
-            self._joined.add(channel_id)
-            await client.conversations_join(channel=channel_id)  # public channels only; else raises
-            response = await client.chat_postMessage(**kwargs)
-        finally:
-            self._last_post[channel_id] = time.monotonic()
-        return str(response["ts"])
-
-    async def _pace_channel(self, channel_id: str) -> None:
-        """About one message per second per channel, as Slack asks of chat.postMessage."""
-        last = self._last_post.get(channel_id)
-        if last is not None:
-            wait = self._pace - (time.monotonic() - last)
-            if wait > 0:
-                await asyncio.sleep(wait)
-
-    async def _resolve_channel(self, client: AsyncWebClient, team_id: str, channel: str) -> str:
-        """An id as is; a name ('#finance' or 'finance') looked up once and cached."""
-        if CHANNEL_ID.match(channel):
-            return channel
-        key = (team_id, channel.lstrip("#").lower())
-        if key in self._channel_ids:
-            return self._channel_ids[key]
-        cursor = None
-        for _ in range(MAX_PAGES):
-            page = await client.conversations_list(
-                types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
-            )
-            for found in page.get("channels", []):
-                if found.get("name", "").lower() == key[1]:
-                    self._channel_ids[key] = found["id"]
-                    return str(found["id"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-        raise SlackApiError(f"channel {channel} not found", {"ok": False, "error": "channel_not_found"})
 
     async def _retry(self, row: OutboxMessage, error: str) -> None:
         """Hold the whole channel, so its messages still arrive in order."""

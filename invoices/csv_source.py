@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ponto.money import to_minor_units
+from money import to_minor_units
 
 from .errors import InvoiceError
 from .model import KINDS, Invoice, parse_amount, parse_day

@@ -11,7 +11,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from ponto.money import to_minor_units
+from money import to_minor_units
 
 from .errors import InvoiceError
 from .model import Invoice, parse_amount, parse_day

@@ -17,7 +17,6 @@ from .errors import (
     ReconnectRequired,
 )
 from .models import Account, NewPayment, Payment, Synchronization, TokenSet, Transaction, UserInfo
-from .money import from_minor_units, to_minor_units
 from .oauth import (
     DEFAULT_SCOPE,
     OAuthClientConfig,
@@ -63,7 +62,5 @@ __all__ = [
     "UserInfo",
     "authorize_url",
     "code_challenge",
-    "from_minor_units",
     "make_code_verifier",
-    "to_minor_units",
 ]

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .money import from_minor_units, to_minor_units
+from money import from_minor_units, to_minor_units
 
 
 def parse_datetime(value: Any) -> datetime | None:

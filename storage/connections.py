@@ -86,3 +86,11 @@ async def get_for_update(session: AsyncSession, connection_id: int, *, for_updat
     """The row, locked until the end of the transaction when `for_update` (PostgreSQL; SQLite ignores it)."""
     query = select(PontoConnection).where(PontoConnection.id == connection_id)
     return await session.scalar(query.with_for_update() if for_update else query)
+
+
+async def active_ids(session: AsyncSession) -> list[int]:
+    """Every connection that syncs (status active), in id order."""
+    rows = await session.scalars(
+        select(PontoConnection.id).where(PontoConnection.status == "active").order_by(PontoConnection.id)
+    )
+    return list(rows)

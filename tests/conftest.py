@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.clock import shifted_start
+from harness.clock import shifted_start
 from tests.support.databases import postgres_url_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent

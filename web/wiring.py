@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from ponto import RequestSigner, to_minor_units
+from money import to_minor_units
+from ponto import RequestSigner
 from ponto.tls import client_context
 from sandbox import ponto as ponto_sandbox, slack as slack_sandbox
 from sandbox.ponto_webhooks import DEFAULT_AUDIENCE

@@ -51,27 +51,14 @@ class Disconnected(Notice):
 
 
 @dataclass(frozen=True)
-class TransactionPosted(Notice):
-    """One new bank line (its fields flat, as the outbox has always stored them)."""
+class TransactionPosted(Notice, BankLineView):
+    """One new bank line: the line's own fields, flat, as the outbox has always stored them."""
 
     kind: ClassVar[str] = "transaction"
-    id: str
-    amount: int
-    currency: str
-    counterpart: str | None = None
-    counterpart_iban: str | None = None
-    remittance: str | None = None
-    execution_date: date | None = None
-    account_name: str | None = None
-    account_iban: str | None = None
 
     @classmethod
     def of(cls, line: BankLineView) -> TransactionPosted:
         return cls(**{f.name: getattr(line, f.name) for f in dataclasses.fields(line)})
-
-    @property
-    def line(self) -> BankLineView:
-        return BankLineView(**{f.name: getattr(self, f.name) for f in dataclasses.fields(BankLineView)})
 
 
 @dataclass(frozen=True)

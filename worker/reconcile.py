@@ -8,43 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from invoices import Invoice, InvoiceError, parse_csv, parse_json, parse_ubl
-from matching import BankLine, Decision, OpenItem, match, normalize_reference
-from matching.engine import compact_iban
+from matching import Decision, match
 from ponto.models import Transaction
-from storage.models import BankTransaction
+
+from .mappers import bank_line, open_item
 
 INVOICE_SUFFIXES = (".xml", ".csv", ".json")
-
-
-def open_item(invoice: Invoice, settled: int = 0) -> OpenItem:
-    """The invoice's residual as a signed bank movement; `settled` is what earlier payments covered."""
-    expected = invoice.expected_movement
-    residual = expected - settled if expected > 0 else expected + settled
-    ibans = {compact_iban(x) for x in (invoice.counterparty_iban,) if x}
-    return OpenItem(
-        number=invoice.number,
-        residual=residual,
-        currency=invoice.currency,
-        party=invoice.counterparty_name or "",
-        reference=normalize_reference(invoice.payment_reference),
-        party_ibans=frozenset(i for i in ibans if i),
-        issue_date=invoice.issue_date,
-        due_date=invoice.due_date,
-    )
-
-
-def bank_line(tx: Transaction | BankTransaction) -> BankLine:
-    """A Ponto transaction, or a stored one (then the id is our row id), as the matcher sees it."""
-    return BankLine(
-        id=str(tx.id),
-        amount=tx.amount,
-        currency=tx.currency,
-        counterpart_name=tx.counterpart_name,
-        counterpart_iban=tx.counterpart_reference,
-        remittance=tx.remittance_information,
-        remittance_type=tx.remittance_information_type,
-        execution_date=tx.execution_date,
-    )
 
 
 def transactions_from_json(data: bytes | str, source: str) -> list[Transaction]:

@@ -169,7 +169,7 @@ async def test_after_a_crash_a_posted_message_is_found_not_posted_again(stand_in
     notifier = _notifier(sessions, client)
     async with sessions.begin() as session:  # a notifier claims it, posts it, and dies before marking it sent
         (row,) = await outbox.claim_due(session, now=NOW)
-    await notifier._post(client, "C0FINANCE", "posted before the crash", [], message_id)
+    await notifier.poster.post(client, "C0FINANCE", "posted before the crash", [], message_id)
     later = Notifier(
         sessions, lambda team: _same(client), locale="en_BE", clock=lambda: NOW + outbox.LEASE + timedelta(seconds=1)
     )

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from harness.server import Server, query_of, start_server, submit_first_form
 from sandbox.ponto import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from sandbox.slack_state import DEFAULT_SIGNING_SECRET
-from tests.support.server import Server, query_of, start_server, submit_first_form
 
 ADMIN, VIEWER = "U0DEMO", "U0VIEWER"
 
@@ -232,7 +232,7 @@ def test_deactivate_revokes_deletes_tokens_and_tells_the_channel(tmp_path: Path,
 def test_app_uninstalled_stops_everything_for_the_workspace(tmp_path: Path, browser: httpx.Client) -> None:
     import json as jsonlib
 
-    from tests.support.server import connect
+    from harness.server import connect
 
     server = start_server(tmp_path)
     try:

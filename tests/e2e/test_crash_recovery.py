@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.server import connect, free_port, ponto_control, refs_in_channel, start_server, start_stand_in
+from harness.server import connect, free_port, ponto_control, refs_in_channel, start_server, start_stand_in
 
 LARGE = 1500
 

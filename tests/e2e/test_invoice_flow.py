@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.clock import cli_command
+from harness.server import Server, connect, ponto_control, start_server
 from tests.conftest import SHARED_FIXTURES
-from tests.support.clock import cli_command
-from tests.support.server import Server, connect, ponto_control, start_server
 
 TOKEN = "test-api-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.server import connect, free_port, start_server, start_stand_in, submit_first_form
+from harness.server import connect, free_port, start_server, start_stand_in, submit_first_form
 
 
 def test_install_then_connect_with_the_installed_token(tmp_path: Path) -> None:

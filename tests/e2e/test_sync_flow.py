@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.clock import cli_command
-from tests.support.server import Server, connect, ponto_control, refs_in_channel, start_server
+from harness.clock import cli_command
+from harness.server import Server, connect, ponto_control, refs_in_channel, start_server
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.eval.evaluate import DATA, evaluate
+from harness.evaluate import DATA, evaluate
 from tests.eval.generate import build
 
 

@@ -6,9 +6,9 @@ import json
 import subprocess
 from pathlib import Path
 
+from harness.clock import cli_command
+from harness.evaluate import DATA
 from tests.conftest import ROOT, SHARED_FIXTURES
-from tests.eval.evaluate import DATA
-from tests.support.clock import cli_command
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 
+from money import from_minor_units, to_minor_units
 from ponto import (
     Account,
     PontoAuthError,
@@ -18,8 +19,6 @@ from ponto import (
     PontoResponseError,
     PontoServerError,
     RetryPolicy,
-    from_minor_units,
-    to_minor_units,
 )
 from sandbox.jsonapi import dumps
 from tests.conftest import fixture_bytes, load_fixture

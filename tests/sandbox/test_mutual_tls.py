@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.clock import cli_command
+from harness.server import free_port
 from ponto import OAuthClientConfig, PontoClient, PontoOAuth, PontoTransportError, RetryPolicy
 from ponto.tls import client_context
 from sandbox import ponto as stand_in
 from tests.support.certs import Pki, make_pki
-from tests.support.clock import cli_command
 from tests.support.ponto import consent_code
-from tests.support.server import free_port
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from ponto import PontoClient, to_minor_units
+from money import to_minor_units
+from ponto import PontoClient
 from sandbox import ponto as stand_in
 from tests.conftest import load_fixture
 from tests.support.ponto import consent_code

@@ -10,7 +10,7 @@ from typing import Any
 
 import uvicorn
 
-from tests.support.server import free_port
+from harness.server import free_port
 
 
 @contextmanager

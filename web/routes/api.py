@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 
 from invoices import InvoiceError
 from invoices.json_source import parse_object
-from ponto import from_minor_units
+from money import from_minor_units
 from storage import invoices as invoice_store
 from worker.matching_input import import_and_match, workspace_for_import
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from invoices import parse_json
 from worker.reconcile import reconcile, transactions_from_json
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "eval"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval"
 
 
 @dataclass

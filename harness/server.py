@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from harness.clock import cli_command
 from sandbox.slack_state import DEFAULT_BOT_TOKEN
-from tests.support.clock import cli_command
 
 
 def free_port() -> int:
@@ -286,7 +286,7 @@ def start_stand_in(side: str, port: int, app_url: str, workdir: Path, *extra: st
     log = (workdir / f"{side}-stand-in.log").open("ab")
     process = subprocess.Popen(
         cli_command("sandbox", side, "--port", str(port), "--app-url", app_url, *extra),
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[1],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={k: v for k, v in os.environ.items() if k not in REAL_SERVICE_VARIABLES},

@@ -1,0 +1,116 @@
+"""Posting to Slack channels: paced per channel, names resolved once, a lost post found by its metadata."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+METADATA_EVENT = "ponto_slack_outbox"
+MAX_PAGES = 50
+
+
+class ChannelPoster:
+    """One per process: remembers when each channel was last posted to and which names mean which ids."""
+
+    def __init__(self, pace_seconds: float) -> None:
+        self._pace = pace_seconds
+        self._last_post: dict[str, float] = {}
+        self._channel_ids: dict[tuple[str, str], str] = {}
+        self._joined: set[str] = set()
+
+    async def already_posted(
+        self, client: AsyncWebClient, channel_id: str, outbox_id: int, created_at: datetime
+    ) -> str | None:
+        """After a crash, a message may be in Slack though not marked sent: find it by its outbox id."""
+        oldest = str((created_at - timedelta(minutes=1)).timestamp())
+        cursor = None
+        for _ in range(10):
+            page = await client.conversations_history(
+                channel=channel_id, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
+            )
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT
+                    and (metadata.get("event_payload") or {}).get("outbox_id") == outbox_id
+                ):
+                    log.info(
+                        "outbox %s was posted before a restart (ts %s); not posting again", outbox_id, message["ts"]
+                    )
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+    async def post(
+        self,
+        client: AsyncWebClient,
+        channel_id: str,
+        text: str,
+        blocks: list[dict],
+        outbox_id: int,
+        ref: str | None = None,
+    ) -> str:
+        await self.pace(channel_id)
+        kwargs = {
+            "channel": channel_id,
+            "text": text,
+            "blocks": blocks,
+            "unfurl_links": False,
+            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id, "ref": ref or ""}},
+        }
+        try:
+            response = await client.chat_postMessage(**kwargs)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel" or channel_id in self._joined:
+                raise
+            self._joined.add(channel_id)
+            await client.conversations_join(channel=channel_id)  # public channels only; else raises
+            response = await client.chat_postMessage(**kwargs)
+        finally:
+            self._last_post[channel_id] = time.monotonic()
+        return str(response["ts"])
+
+    async def pace(self, channel_id: str) -> None:
+        """About one message per second per channel, as Slack asks of chat.postMessage."""
+        last = self._last_post.get(channel_id)
+        if last is not None:
+            wait = self._pace - (time.monotonic() - last)
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+    async def resolve(self, client: AsyncWebClient, team_id: str, channel: str) -> str:
+        """An id as is; a name ('#finance' or 'finance') looked up once and cached."""
+        if CHANNEL_ID.match(channel):
+            return channel
+        key = (team_id, channel.lstrip("#").lower())
+        if key in self._channel_ids:
+            return self._channel_ids[key]
+        cursor = None
+        for _ in range(MAX_PAGES):
+            page = await client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
+            for found in page.get("channels", []):
+                if found.get("name", "").lower() == key[1]:
+                    self._channel_ids[key] = found["id"]
+                    return str(found["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        raise SlackApiError(f"channel {channel} not found", {"ok": False, "error": "channel_not_found"})
+
+    async def update(self, client: AsyncWebClient, channel_id: str, ts: str, text: str, blocks: list[dict]) -> None:
+        """chat.update of a message posted earlier, paced like a post."""
+        await self.pace(channel_id)
+        await client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)

@@ -1,0 +1,153 @@
+"""`ponto-slack sync`, `invoices import` and `reconcile`: one-shot work on the data, with progress."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .settings import Settings
+
+
+class Progress:
+    """One line on stderr, rewritten in place on a terminal, printed every few thousand otherwise."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._last: dict[str, int] = {}
+
+    def __call__(self, account: str, count: int) -> None:
+        previous = self._last.get(account, -1)
+        self._last[account] = count
+        if self._tty:
+            print(f"\r  account {account[:8]}: {count} transactions read", end="", file=sys.stderr, flush=True)
+        elif count // 5000 != previous // 5000 or previous < 0:
+            print(f"  account {account[:8]}: {count} transactions read", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self._tty and self._last:
+            print(file=sys.stderr)
+
+
+def sync(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from storage import connections
+
+    from .lifespan import core_resources
+    from .wiring import Wiring
+
+    settings = Settings.from_env()
+    progress = Progress()
+
+    async def run() -> int:
+        async with core_resources(settings, Wiring.of(settings, settings.public_url), on_progress=progress) as core:
+            async with core.sessions() as session:
+                ids = await connections.active_ids(session)
+            if not ids:
+                print("No active Ponto connection: connect one with /ponto activate in Slack.")
+                return 0
+            failed = 0
+            for connection_id in ids:
+                report = await core.syncer.sync(connection_id)
+                progress.done()
+                if report.skipped:
+                    print(f"connection {connection_id}: another process is syncing it; skipped")
+                elif report.error:
+                    failed += 1
+                    print(f"connection {connection_id}: FAILED: {report.error}")
+                else:
+                    print(
+                        f"connection {connection_id}: {report.accounts} accounts, {report.created} new and "
+                        f"{report.updated} updated transactions"
+                    )
+            print("Messages are queued; a running `ponto-slack serve` delivers them to Slack.")
+            return 1 if failed else 0
+
+    return asyncio.run(run())
+
+
+def reconcile(args: argparse.Namespace) -> int:
+    """A dry run of the matcher on the user's own exports; prints one decision per transaction."""
+    import json
+    from pathlib import Path
+
+    from invoices import InvoiceError
+    from worker.reconcile import invoice_files, read_invoice_file, reconcile, transactions_from_json
+
+    invoices = []
+    try:
+        for path in invoice_files(args.invoices):
+            invoices.extend(read_invoice_file(path, side=args.side))
+        transactions = transactions_from_json(Path(args.transactions).read_bytes(), args.transactions)
+    except InvoiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {args.transactions}: {exc.strerror}", file=sys.stderr)
+        return 2
+    decisions = reconcile(invoices, transactions)
+    if args.format == "json":
+        for decision in decisions:
+            print(json.dumps(decision.as_dict(), ensure_ascii=False))
+        return 0
+    print(f"{'transaction':<24} {'decision':<8} {'invoices / candidates':<40} reasons")
+    for d in decisions:
+        numbers = ", ".join(d.invoices or d.candidates) or "-"
+        print(f"{d.transaction[:24]:<24} {d.decision:<8} {numbers[:40]:<40} {'; '.join(d.reasons)[:120]}")
+    counts = {kind: sum(d.decision == kind for d in decisions) for kind in ("auto", "ask", "none")}
+    print(
+        f"\n{len(decisions)} transactions: {counts['auto']} auto, {counts['ask']} ask, {counts['none']} none",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def invoices_import(args: argparse.Namespace) -> int:
+    """Each file whole or not at all; a report line per file; the good files import."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from invoices import InvoiceError
+    from storage import create_engine, make_sessionmaker
+    from storage.migrate import upgrade
+    from worker.matching_input import import_and_match, workspace_for_import
+    from worker.reconcile import invoice_files, read_invoice_file
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    files = invoice_files(args.paths)
+    if not files:
+        print("error: no .xml, .csv or .json file found in the given paths", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        sessions = make_sessionmaker(engine)
+        refused = 0
+        try:
+            for path in files:
+                try:
+                    parsed = read_invoice_file(path, side=args.side)
+                except InvoiceError as exc:
+                    refused += 1
+                    print(f"REFUSED  {exc}")
+                    continue
+                async with sessions.begin() as session:
+                    try:
+                        workspace = await workspace_for_import(session, args.team)
+                    except LookupError as exc:
+                        print(f"error: {exc}", file=sys.stderr)
+                        return 2
+                    result, queued = await import_and_match(
+                        session, workspace, parsed, source=str(path), now=datetime.now(UTC)
+                    )
+                print(
+                    f"ok       {path}: {len(parsed)} invoice(s): {result.created} new, {result.updated} updated, "
+                    f"{result.unchanged} unchanged; {queued} message(s) about payments already received"
+                )
+        finally:
+            await engine.dispose()
+        print(f"{len(files) - refused} file(s) imported, {refused} refused")
+        return 1 if refused else 0
+
+    return asyncio.run(run())
