@@ -9,13 +9,13 @@ from pathlib import Path
 
 import httpx
 
-from harness.server import connect, ponto_control, refs_in_channel, start_server
+from harness.server import Server, connect, ponto_control, refs_in_channel, start_server
 
 ROUNDS = 20
 BURST = 20
 
 
-def _wait_for(server, client, ref: str, timeout: float = 30) -> float:  # type: ignore[no-untyped-def]
+def _wait_for(server: Server, client: httpx.Client, ref: str, timeout: float = 30) -> float:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if ref in refs_in_channel(server, client):

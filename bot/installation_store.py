@@ -25,7 +25,7 @@ class EncryptedInstallationStore(AsyncInstallationStore):
 
     @property
     def logger(self) -> logging.Logger:
-        return self._inner.logger  # type: ignore[no-any-return]
+        return self._inner.logger
 
     def _seal(self, value: Any) -> Any:
         fields = [f for f in SECRET_FIELDS if getattr(value, f, None)]
@@ -50,10 +50,10 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         await self._inner.async_save_bot(self._seal(bot))
 
     async def async_find_bot(self, **kwargs: Any) -> Bot | None:
-        return self._open(await self._inner.async_find_bot(**kwargs))  # type: ignore[no-any-return]
+        return self._open(await self._inner.async_find_bot(**kwargs))
 
     async def async_find_installation(self, **kwargs: Any) -> Installation | None:
-        return self._open(await self._inner.async_find_installation(**kwargs))  # type: ignore[no-any-return]
+        return self._open(await self._inner.async_find_installation(**kwargs))
 
     async def async_delete_bot(self, **kwargs: Any) -> None:
         await self._inner.async_delete_bot(**kwargs)

@@ -7,9 +7,11 @@ import logging
 import re
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,9 @@ class ChannelPoster:
             page = await client.conversations_history(
                 channel=channel_id, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
             )
+            message: dict[str, Any]
             for message in page.get("messages", []):
-                metadata = message.get("metadata") or {}
+                metadata: dict[str, Any] = message.get("metadata") or {}
                 if (
                     metadata.get("event_type") == METADATA_EVENT
                     and (metadata.get("event_payload") or {}).get("outbox_id") == outbox_id
@@ -62,21 +65,21 @@ class ChannelPoster:
         ref: str | None = None,
     ) -> str:
         await self.pace(channel_id)
-        kwargs = {
-            "channel": channel_id,
-            "text": text,
-            "blocks": blocks,
-            "unfurl_links": False,
-            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id, "ref": ref or ""}},
-        }
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": outbox_id, "ref": ref or ""}}
+
+        async def post_once() -> AsyncSlackResponse:
+            return await client.chat_postMessage(
+                channel=channel_id, text=text, blocks=blocks, unfurl_links=False, metadata=metadata
+            )
+
         try:
-            response = await client.chat_postMessage(**kwargs)
+            response = await post_once()
         except SlackApiError as exc:
             if exc.response.get("error") != "not_in_channel" or channel_id in self._joined:
                 raise
             self._joined.add(channel_id)
             await client.conversations_join(channel=channel_id)  # public channels only; else raises
-            response = await client.chat_postMessage(**kwargs)
+            response = await post_once()
         finally:
             self._last_post[channel_id] = time.monotonic()
         return str(response["ts"])
@@ -101,6 +104,7 @@ class ChannelPoster:
             page = await client.conversations_list(
                 types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
             )
+            found: dict[str, Any]
             for found in page.get("channels", []):
                 if found.get("name", "").lower() == key[1]:
                     self._channel_ids[key] = found["id"]

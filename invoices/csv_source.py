@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from money import to_minor_units
 
@@ -69,7 +70,7 @@ def _row(row: dict[str, str], source: str, line: int) -> Invoice:
         amount = to_minor_units(parse_amount(row["amount"]), currency)
     except ValueError as exc:
         raise fail("amount", str(exc)) from exc
-    dates = {}
+    dates: dict[str, date | None] = {}
     for column in ("issue_date", "due_date"):
         try:
             dates[column] = parse_day(row[column]) if row.get(column) else None
@@ -80,8 +81,8 @@ def _row(row: dict[str, str], source: str, line: int) -> Invoice:
     return Invoice(
         number=row["number"],
         kind=kind,
-        issue_date=dates["issue_date"],
-        due_date=dates["due_date"],  # type: ignore[arg-type]
+        issue_date=dates["issue_date"] or date.min,  # required above: never empty here
+        due_date=dates["due_date"],
         currency=currency,
         amount=amount,
         payment_reference=row.get("payment_reference") or None,

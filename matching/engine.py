@@ -143,7 +143,7 @@ class Matcher:
                     allocations={s.item.number: abs(s.item.residual) for s in named},
                 )
             subset = _subset_sum([abs(s.item.residual) for s in named], amount)
-            if subset is not None and subset != "many":
+            if isinstance(subset, list):
                 chosen = [named[i].item.number for i in subset]
                 return Decision(
                     line.id,
@@ -168,7 +168,7 @@ class Matcher:
         subset = _subset_sum([abs(s.item.residual) for s in party_items], amount)
         if subset is None:
             return None
-        if subset == "many":
+        if isinstance(subset, str):  # "many"
             return Decision(
                 line.id,
                 "ask",
@@ -238,7 +238,7 @@ def _subset_sum(values: Sequence[int], target: int) -> list[int] | str | None:
             new = total + value
             if new > target:
                 continue
-            combined: list[int] | str = "many" if chosen == "many" else [*chosen, index]  # type: ignore[list-item]
+            combined: list[int] | str = chosen if isinstance(chosen, str) else [*chosen, index]
             if new in ways and ways[new] != combined:
                 ways[new] = "many"
             elif new not in ways:

@@ -40,7 +40,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None, rand: Callable[[], float]) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
-        return min(self.max_delay, self.base_delay * 2**attempt) * rand()
+        return float(min(self.max_delay, self.base_delay * 2**attempt) * rand())
 
 
 DEFAULT_RETRY = RetryPolicy()

@@ -53,6 +53,15 @@ def _not_found(resource: str) -> Response:
     return error_response(404, "resourceNotFound", "The requested resource was not found.", resource=resource)
 
 
+def _refused_for_account(request: Request) -> Response | None:
+    """401 without a valid token, 404 for an account the organization does not share, else None."""
+    if denied := _authorized(request):
+        return denied
+    if _sandbox(request).account(request.path_params["account_id"]) is None:
+        return _not_found("account")
+    return None
+
+
 async def list_accounts(request: Request) -> Response:
     if denied := _authorized(request):
         return denied
@@ -82,11 +91,9 @@ def _lines(request: Request, lines: list[BankLine], url: str, *, pending: bool) 
 
 
 async def list_transactions(request: Request) -> Response:
-    if denied := _authorized(request):
-        return denied
+    if refused := _refused_for_account(request):
+        return refused
     account_id = request.path_params["account_id"]
-    if _sandbox(request).account(account_id) is None:
-        return _not_found("account")
     pending = request.url.path.endswith("pending-transactions")
     segment = "pending-transactions" if pending else "transactions"
     url = f"{api_base(request)}/accounts/{account_id}/{segment}"
@@ -191,12 +198,10 @@ async def updated_transactions(request: Request) -> Response:
 
 
 async def create_reauthorization(request: Request) -> Response:
-    if denied := _authorized(request):
-        return denied
+    if refused := _refused_for_account(request):
+        return refused
     sandbox = _sandbox(request)
     account_id = request.path_params["account_id"]
-    if sandbox.account(account_id) is None:
-        return _not_found("account")
     try:
         redirect_uri = (await request.json())["data"]["attributes"]["redirectUri"]
     except (ValueError, KeyError, TypeError):
@@ -219,12 +224,10 @@ PAYMENT_FIELDS = ("amount", "currency", "creditorName", "creditorAccountReferenc
 
 
 async def create_payment(request: Request) -> Response:
-    if denied := _authorized(request):
-        return denied
+    if refused := _refused_for_account(request):
+        return refused
     sandbox = _sandbox(request)
     account_id = request.path_params["account_id"]
-    if sandbox.account(account_id) is None:
-        return _not_found("account")
     try:
         attributes = json.loads(await request.body(), parse_float=Decimal)["data"]["attributes"]
     except (ValueError, KeyError, TypeError):

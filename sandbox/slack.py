@@ -249,7 +249,7 @@ async def authorize_page(request: Request) -> Response:
         )
         body = (
             f"<main><h1>Install the app in {escape(sandbox.workspace.team_name)}?</h1>"
-            f"<p>Scopes: <code>{escape(params.get('scope', ''))}</code></p><form method='post'>{hidden}"
+            f"<p>Scopes: <code>{escape(str(params.get('scope', '')))}</code></p><form method='post'>{hidden}"
             "<button class='primary' type='submit'>Allow</button></form></main>"
         )
         return HTMLResponse(page("Install app", body))

@@ -52,27 +52,19 @@ async def replace_accounts(
     return kept
 
 
-async def list_active(session: AsyncSession, workspace_id: int) -> list[BankAccount]:
-    rows = await session.scalars(
-        select(BankAccount)
-        .where(BankAccount.workspace_id == workspace_id, BankAccount.active.is_(True))
-        .order_by(BankAccount.id)
-    )
-    return list(rows)
+async def list_active(
+    session: AsyncSession, workspace_id: int, *, connection_id: int | None = None
+) -> list[BankAccount]:
+    """The accounts still shared, of the workspace (or of one of its connections), in id order."""
+    query = select(BankAccount).where(BankAccount.workspace_id == workspace_id, BankAccount.active.is_(True))
+    if connection_id is not None:
+        query = query.where(BankAccount.connection_id == connection_id)
+    return list(await session.scalars(query.order_by(BankAccount.id)))
 
 
 async def of_connection(session: AsyncSession, connection_id: int) -> list[BankAccount]:
     """Every account the connection ever listed, active or not."""
     return list(await session.scalars(select(BankAccount).where(BankAccount.connection_id == connection_id)))
-
-
-async def active_of_connection(session: AsyncSession, connection_id: int) -> list[BankAccount]:
-    rows = await session.scalars(
-        select(BankAccount)
-        .where(BankAccount.connection_id == connection_id, BankAccount.active.is_(True))
-        .order_by(BankAccount.id)
-    )
-    return list(rows)
 
 
 async def by_ponto_id(session: AsyncSession, connection_id: int, ponto_id: str) -> BankAccount | None:

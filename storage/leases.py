@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .db import affected
 from .models import OutboxMessage, SyncState
 
 
@@ -22,10 +23,10 @@ async def release_dead(session: AsyncSession, *, host: str, alive: Callable[[int
             await session.scalars(select(model.lease_owner).where(model.lease_owner.like(f"{host}:%")).distinct())
         )
         for owner in owners:
-            pid = owner.rsplit(":", 1)[1]
+            pid = (owner or "").rsplit(":", 1)[-1]
             if pid.isdigit() and not alive(int(pid)):
                 result = await session.execute(
                     update(model).where(model.lease_owner == owner).values(lease_until=None, lease_owner=None)
                 )
-                released += result.rowcount
+                released += affected(result)
     return released

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .db import affected
 from .models import Allocation, InvoiceRow, Match, PartyLink
 
 
@@ -58,7 +59,7 @@ async def claim(session: AsyncSession, match_id: int, *, by: str, now: datetime,
         .where(Match.id == match_id, Match.status == "pending")
         .values(status=status, settled_by=by, settled_at=now)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def undo(session: AsyncSession, match: Match) -> list[InvoiceRow]:

@@ -11,6 +11,7 @@ from enum import Enum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .db import affected
 from .models import OAuthState
 
 __all__ = ["OAuthState", "StateCheck", "StateProblem", "check", "consume", "create", "hash_state"]
@@ -82,4 +83,4 @@ async def consume(session: AsyncSession, state_id: int, *, now: datetime) -> boo
         .where(OAuthState.id == state_id, OAuthState.consumed_at.is_(None), OAuthState.expires_at > now)
         .values(consumed_at=now)
     )
-    return result.rowcount == 1
+    return affected(result) == 1

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .db import affected
 from .models import OutboxMessage, Workspace
 
 LEASE = timedelta(seconds=60)
@@ -70,7 +71,7 @@ async def claim_due(
             .where(OutboxMessage.id == message_id, _claimable(now))
             .values(lease_until=now + lease, lease_owner=owner, claims=OutboxMessage.claims + 1)
         )
-        if result.rowcount == 1:
+        if affected(result) == 1:
             claimed.append(message_id)
     if not claimed:
         return []

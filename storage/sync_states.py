@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .db import affected
 from .models import PontoConnection, SyncState
 
 
@@ -49,7 +50,7 @@ async def acquire(session: AsyncSession, connection_id: int, *, owner: str, now:
         )
         .values(lease_until=now + lease, lease_owner=owner)
     )
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def release(
@@ -62,7 +63,12 @@ async def release(
     now: datetime,
     initial_import_done: bool | None = None,
 ) -> None:
-    values: dict = {"lease_until": None, "lease_owner": None, "next_sync_at": next_sync_at, "last_error": error}
+    values: dict[str, object] = {
+        "lease_until": None,
+        "lease_owner": None,
+        "next_sync_at": next_sync_at,
+        "last_error": error,
+    }
     if error is None:
         values |= {"last_success_at": now, "failures": 0}
     else:

@@ -30,7 +30,7 @@ from worker.sync import Syncer
 from worker.token_store import DbTokenStore
 
 from .settings import Settings, token_keys
-from .slack_install import slack_install
+from .slack_install import ClientForTeam, slack_install
 from .state import AppState
 from .wiring import Wiring, ponto_http_client, request_signer, slack_return_url, sync_options
 
@@ -130,7 +130,8 @@ async def _logged(name: str, loop: Coroutine[Any, Any, None]) -> None:
         log.exception("background task %s stopped with an error", name)
 
 
-async def _app_state(settings: Settings, wiring: Wiring, core: Core) -> AppState:
+async def _slack(settings: Settings, wiring: Wiring, core: Core) -> tuple[AsyncSlackRequestHandler, ClientForTeam]:
+    """Bolt behind Starlette, and how the notifier finds each team's Slack client."""
     slack_client = web_client(wiring.slack_bot_token, wiring.slack_api_url)
     oauth_settings, client_for_team = await slack_install(settings, core.engine, slack_client, wiring, core.cipher)
     services = Services(
@@ -151,6 +152,11 @@ async def _app_state(settings: Settings, wiring: Wiring, core: Core) -> AppState
         services=services,
         oauth_settings=oauth_settings,
     )
+    return AsyncSlackRequestHandler(bolt), client_for_team
+
+
+async def _app_state(settings: Settings, wiring: Wiring, core: Core) -> AppState:
+    slack_handler, client_for_team = await _slack(settings, wiring, core)
     notifier = Notifier(
         core.sessions, client_for_team, locale=settings.locale, pace_seconds=1 / settings.slack_messages_per_second
     )
@@ -174,9 +180,13 @@ async def _app_state(settings: Settings, wiring: Wiring, core: Core) -> AppState
         make_ponto_client=client_for_token,
         notifier=notifier,
         worker=worker,
-        webhook_keys=KeyCache(core.ponto_http, wiring.webhook_keys_url) if wiring.webhook_audience else None,
+        webhook_keys=(
+            KeyCache(core.ponto_http, wiring.webhook_keys_url)
+            if wiring.webhook_audience and wiring.webhook_keys_url
+            else None
+        ),
         webhook_audience=wiring.webhook_audience,
-        slack_handler=AsyncSlackRequestHandler(bolt),
+        slack_handler=slack_handler,
         slack_return_url=slack_return_url(settings),
         clock=utcnow,
         api_token=settings.api_token,

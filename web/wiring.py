@@ -59,6 +59,7 @@ class Wiring:
                 f"{mount}/webhooks/keys",
                 settings.ponto_application_id or DEFAULT_AUDIENCE,
             )
+        slack: tuple[str, str, str | None]
         if settings.slack_mode == "sandbox":
             slack = (
                 f"{self_url}{slack_sandbox.MOUNT}/api/",

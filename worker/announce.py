@@ -74,7 +74,7 @@ async def import_summary(
     session: AsyncSession, workspace: Workspace, connection: PontoConnection, *, since: date, now: datetime
 ) -> None:
     """After the first sync: one message saying how much history was imported."""
-    accounts = await account_store.active_of_connection(session, connection.id)
+    accounts = await account_store.list_active(session, workspace.id, connection_id=connection.id)
     counts = {a.name: await transactions.count(session, a.id) for a in accounts}
     notice = ImportSummary(count=sum(counts.values()), accounts=len(accounts), since=since, per_account=counts)
     await notify(

@@ -36,6 +36,8 @@ async def apply(session: AsyncSession, events: list[WebhookEvent], *, now: datet
     """Mark connections due and queue status messages; returns sync hints per connection."""
     hints: dict[int, dict[str, str]] = defaultdict(dict)
     for event in events:
+        if not event.organization_id:
+            continue  # an event about no organization concerns no connection
         for connection in await connections.of_organization(session, event.organization_id):
             if event.event_type in SYNC_EVENTS and connection.status == "active":
                 await sync_states.sync_now(session, connection.id, now=now)

@@ -43,7 +43,7 @@ def _value(hint: Any, item: Any) -> Any:
     if origin is dict:
         _key, inner = typing.get_args(hint)
         return {key: _value(inner, element) for key, element in item.items()}
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, item)
     if hint is datetime:
         return datetime.fromisoformat(item)

@@ -119,13 +119,8 @@ class OrganizationUnblocked(Notice):
 
 
 @dataclass(frozen=True)
-class AccountAdded(Notice):
+class AccountAdded(Notice, AccountView):
     kind: ClassVar[str] = "account_added"
-    iban: str
-    name: str
-    currency: str
-    current_balance: int | None = None
-    available_balance: int | None = None
 
 
 @dataclass(frozen=True)

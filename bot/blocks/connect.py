@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .kit import Message
+from .kit import Block, Message
 
 
 def consent_link(url: str, *, reconnect: bool) -> Message:
@@ -12,7 +12,7 @@ def consent_link(url: str, *, reconnect: bool) -> Message:
         else "Connect your company's bank accounts through Ponto."
     )
     text = f"{intro} Open the consent page within 10 minutes: {url}"
-    blocks = [
+    blocks: list[Block] = [
         {
             "type": "section",
             "text": {

@@ -45,25 +45,19 @@ async def more_transactions(ack: AsyncAck, body: dict[str, Any], respond: AsyncR
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
-async def pick(
+async def match_click(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
+    """A question's button (`match_pick_N`, `match_pick_none`) or the Undo of a paid message."""
     await ack()
-    text, blocks = await clicks.click(services, client, body, undo=False)
-    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-
-
-async def undo(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
-) -> None:
-    await ack()
-    text, blocks = await clicks.click(services, client, body, undo=True)
+    undo = body["actions"][0]["action_id"] == "match_undo"
+    text, blocks = await clicks.click(services, client, body, undo=undo)
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
 def register(app: AsyncApp) -> None:
-    app.action(re.compile(r"^match_pick_(\d+|none)$"))(pick)
-    app.action("match_undo")(undo)
+    app.action(re.compile(r"^match_pick_(\d+|none)$"))(match_click)
+    app.action("match_undo")(match_click)
     app.action("consent_link")(ack_link_button)
     app.action("reconnect")(reconnect)
     app.action("reauthorize")(reauthorize)

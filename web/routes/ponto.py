@@ -48,7 +48,7 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 async def ponto_webhook(request: Request) -> JSONResponse:
     """Verify, record once, answer 202 at once and wake the worker; the sync happens there."""
     state = app_state(request)
-    if state.webhook_keys is None:
+    if state.webhook_keys is None or state.webhook_audience is None:
         return JSONResponse({"error": "webhooks are not configured: set PONTO_APPLICATION_ID"}, status_code=503)
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BYTES:
