@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from worker import clicks
 
-from .blocks.invoices import match_question
+from .blocks.invoices import match_question, paid_reply
 from .blocks.kit import Message, text_message
 from .services import Services
 
@@ -29,11 +29,11 @@ async def click(services: Services, client: AsyncWebClient, body: dict[str, Any]
         outcome = await clicks.choose(
             services.sessions, team_id=team, match_id=int(match_id), choice=choice, user=user, now=services.clock()
         )
-    if outcome.ok and outcome.question and outcome.question_message:
+    if outcome.question and outcome.question_message:
         channel, ts = outcome.question_message
         text, blocks = match_question(outcome.question, services.locale)
         try:
             await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
             log.warning("could not update the question %s: %s", ts, exc.response.get("error"))
-    return text_message(outcome.text)
+    return text_message(paid_reply(outcome.paid, services.locale) if outcome.paid else outcome.text)

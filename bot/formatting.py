@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from babel.numbers import format_currency
@@ -36,3 +37,18 @@ def slack_date(moment: datetime, fallback_format: str = "%d %b %Y %H:%M UTC") ->
 def escape_mrkdwn(text: str) -> str:
     """Slack's three control characters, escaped as its docs ask."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def mention(user_id: str | None) -> str:
+    """The app's own mention of a Slack user; anything that is not a user id is shown as escaped text."""
+    if user_id and USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return escape_mrkdwn(user_id or "someone")
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """'1 payment', '2 payments'."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"

@@ -11,9 +11,9 @@ from storage import workspaces
 from worker import activation, invoice_views, lifecycle, queries, status as status_model
 
 from .admin import NOT_ALLOWED, may_administer
-from .blocks import invoices as invoice_blocks
+from .blocks import invoice_lists
 from .blocks.balances import balance_summary
-from .blocks.connect import consent_link, renewal_link
+from .blocks.connect import confirm_disconnect, consent_link, renewal_link
 from .blocks.kit import Message, text_message
 from .blocks.status import help_message, status_message
 from .blocks.transactions import transactions_list
@@ -43,6 +43,17 @@ async def activate(services: Services, client: AsyncWebClient, inv: Invocation) 
 
 
 async def deactivate(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    """Asks first: the button behind a confirm dialog does it (`deactivate_confirmed`)."""
+    if not await may_administer(services, client, inv):
+        return text_message(NOT_ALLOWED.format(action="disconnect Ponto", command="deactivate"))
+    async with services.sessions() as session:
+        current = await status_model.status(session, inv.team_id)
+    if current.connection is None or current.connection.status == "disconnected":
+        return text_message("Ponto is not connected, so there is nothing to disconnect.")
+    return confirm_disconnect(current.connection.organization)
+
+
+async def deactivate_confirmed(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
     if not await may_administer(services, client, inv):
         return text_message(NOT_ALLOWED.format(action="disconnect Ponto", command="deactivate"))
     try:
@@ -101,13 +112,13 @@ async def resume(services: Services, client: AsyncWebClient, inv: Invocation) ->
 async def invoices(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
     async with services.sessions() as session:
         rows = await invoice_views.open_invoices(session, inv.team_id)
-    return invoice_blocks.open_invoices(rows, services.locale)
+    return invoice_lists.open_invoices(rows, services.locale, today=services.today())
 
 
 async def unmatched(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
     async with services.sessions() as session:
         rows = await invoice_views.unmatched(session, inv.team_id)
-    return invoice_blocks.unmatched(rows, services.locale)
+    return invoice_lists.unmatched(rows, services.locale)
 
 
 HANDLERS = {

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -31,4 +32,8 @@ class Services:
     installation_store: Any = None  # slack_sdk's, in the multi-workspace mode
     admin_user_ids: frozenset[str] = frozenset()
     locale: str = "en_BE"
+    timezone: str = "Europe/Brussels"  # the workspace's: what "today" and "overdue" mean
     clock: Callable[[], datetime] = utcnow
+
+    def today(self) -> date:
+        return self.clock().astimezone(ZoneInfo(self.timezone)).date()

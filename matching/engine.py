@@ -50,7 +50,7 @@ class Scored:
 
     def add(self, points: int, reason: str, *, hard: bool = False) -> None:
         self.score += points
-        self.reasons.append(f"{reason} ({points:+d})")
+        self.reasons.append(reason)  # plain words for people; the points stay in `score`
         if hard:
             self.hard.append(reason)
 
@@ -101,7 +101,7 @@ class Matcher:
         s = Scored(item)
         if item.reference and item.reference in refs:
             if len(self._by_reference.get(item.reference, [])) == 1:
-                s.add(100, f"structured reference {item.reference}", hard=True)
+                s.add(100, "structured reference matches", hard=True)
             else:
                 s.add(40, "structured reference shared by several invoices of this customer")
         if mentions(text, item.number, seen=self._seen, raw=self._raw):
@@ -110,18 +110,18 @@ class Matcher:
             s.add(40, "known account of the customer")
         names = name_score(line.counterpart_name, item.party)
         if names >= 92:
-            s.add(25, "counterparty name")
+            s.add(25, "counterparty name matches")
         elif names >= 85:
             s.add(10, "counterparty name is close")
         diff = abs(line.amount) - abs(item.residual)
         if diff == 0:
             s.exact = True
-            s.add(40, "exact amount")
+            s.add(40, "same amount")
         elif abs(diff) <= fee_tolerance(item.residual):
             s.within_fee = True
             s.add(15, "amount within bank fees")
         elif abs(diff) * 100 > 3 * abs(item.residual):
-            s.add(-40, "amount differs by more than 3 %")
+            s.add(-40, "the amount differs by more than 3 %")
         if line.execution_date and item.issue_date and line.execution_date < item.issue_date:
             s.add(-30, "paid before the invoice date")
         return s
@@ -158,8 +158,10 @@ class Matcher:
                 candidates=numbers[:MAX_ASK] + [n for n in numbers[MAX_ASK:]][:0],
                 reasons=["several invoices are named but their amounts do not add up to the payment"],
             )
-        if named or not iban:
+        if named:
             return None
+        if not iban or not any(self._party_certain(s.item, iban, line) for s in scored):
+            return self._named_party_subset(line, scored, text)
         party_items = [s for s in scored if self._party_certain(s.item, iban, line)]
         if len(party_items) < 2 or any(abs(s.item.residual) == amount for s in party_items):
             return None  # one invoice of exactly this amount: the single-invoice rules decide
@@ -183,6 +185,21 @@ class Matcher:
             reasons=["known customer account; exactly one combination of its open invoices adds up"],
             allocations={party_items[i].item.number: abs(party_items[i].item.residual) for i in subset},
         )
+
+    def _named_party_subset(self, line: BankLine, scored: list[Scored], text: str) -> Decision | None:
+        """A sender known by name only whose invoices add up exactly: asked with just those, never auto."""
+        if find_ogms(text) or find_rfs(text):
+            return None  # the text points somewhere: the single-invoice rules decide
+        amount = abs(line.amount)
+        party_items = [s for s in scored if name_score(line.counterpart_name, s.item.party) >= 92]
+        if not 2 <= len(party_items) <= MAX_SUBSET or any(abs(s.item.residual) == amount for s in party_items):
+            return None
+        subset = _subset_sum([abs(s.item.residual) for s in party_items], amount)
+        if not isinstance(subset, list) or len(subset) < 2:
+            return None
+        chosen = [party_items[i].item.number for i in subset]
+        why = f"{len(chosen)} invoices of this customer add up exactly to the payment (recognised by name only)"
+        return Decision(line.id, "ask", candidates=chosen, reasons=[why], together=True)
 
     # -- one invoice ----------------------------------------------------------------------------------
 

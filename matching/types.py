@@ -40,6 +40,7 @@ class Decision:
     candidates: list[str] = field(default_factory=list)  # offered, best first, when ask
     reasons: list[str] = field(default_factory=list)
     allocations: dict[str, int] = field(default_factory=dict)  # number -> amount applied (minor units)
+    together: bool = False  # ask: the candidates are meant together (their amounts add up to the payment)
 
     def as_dict(self) -> dict[str, object]:
         return {

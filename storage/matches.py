@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import affected
-from .models import Allocation, InvoiceRow, Match, PartyLink
+from .models import Allocation, BankTransaction, InvoiceRow, Match, PartyLink
 
 
 async def create(
@@ -108,3 +108,20 @@ async def forget_unmatched(session: AsyncSession, transaction_ids: list[int]) ->
     """'Nothing matched' decisions carry no allocation: drop them so the lines are decided again."""
     if transaction_ids:
         await session.execute(delete(Match).where(Match.status == "none", Match.transaction_id.in_(transaction_ids)))
+
+
+async def paying_line(session: AsyncSession, invoice_id: int) -> BankTransaction | None:
+    """The bank line whose money most recently went to the invoice (to say who paid it, and when)."""
+    return await session.scalar(
+        select(BankTransaction)
+        .join(Match, Match.transaction_id == BankTransaction.id)
+        .join(Allocation, Allocation.match_id == Match.id)
+        .where(Allocation.invoice_id == invoice_id)
+        .order_by(Allocation.id.desc())
+        .limit(1)
+    )
+
+
+async def pending_naming(session: AsyncSession, workspace_id: int, numbers: set[str]) -> list[Match]:
+    """Unanswered questions that offer any of these invoice numbers."""
+    return [m for m in await pending(session, workspace_id) if numbers & set(m.candidates.get("numbers", []))]

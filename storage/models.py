@@ -261,6 +261,7 @@ class Match(Base):
     settled_by: Mapped[str | None] = mapped_column(String(32))  # "auto" or a Slack user id
     settled_at: Mapped[datetime | None]
     question_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    paid_outbox_id: Mapped[int | None] = mapped_column(Integer)  # the latest "marked paid", edited by Undo
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

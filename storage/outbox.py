@@ -149,10 +149,16 @@ async def release(session: AsyncSession, message_ids: list[int]) -> None:
 
 
 async def revise(session: AsyncSession, dedupe_key: str, payload: dict[str, Any], *, now: datetime) -> None:
-    """New content for a message: still queued, it is replaced; already posted, an edit is queued."""
+    """New content for the message queued under `dedupe_key` (see `revise_message`)."""
     original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-    if original is None:
-        return
+    if original is not None:
+        await revise_message(session, original, payload, now=now)
+
+
+async def revise_message(
+    session: AsyncSession, original: OutboxMessage, payload: dict[str, Any], *, now: datetime
+) -> None:
+    """New content for a message: still queued, it is replaced; already posted, an edit is queued."""
     if original.status == "pending":
         original.payload = payload
     elif original.status == "sent":

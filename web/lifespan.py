@@ -142,6 +142,7 @@ async def _slack(settings: Settings, wiring: Wiring, core: Core) -> tuple[AsyncS
         default_channel=settings.finance_channel,
         admin_user_ids=settings.admin_user_ids,
         locale=settings.locale,
+        timezone=settings.timezone,
         make_ponto_client=core.syncer.client_for,
         public_url=settings.public_url,
         installation_store=oauth_settings.installation_store if oauth_settings else None,

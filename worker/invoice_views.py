@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import invoices as invoice_store, matches, workspaces
-from storage.models import BankTransaction
 
-from .mappers import invoice_view, line_view
+from .mappers import invoice_view
 from .notices import BankLineView, InvoiceView
+from .questions import current_question
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,6 @@ async def unmatched(session: AsyncSession, team_id: str) -> list[Waiting]:
         return []
     out = []
     for match in await matches.pending(session, workspace.id):
-        tx = await session.get(BankTransaction, match.transaction_id)
-        if tx is not None:
-            out.append(Waiting(match.id, line_view(tx, None), list(match.candidates.get("numbers", []))))
+        question = await current_question(session, workspace, match)  # what the channel shows now
+        out.append(Waiting(match.id, question.line, [c.number for c in question.candidates]))
     return out

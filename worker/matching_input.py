@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoices import Invoice
 from matching import Decision, Matcher
 from storage import invoices as invoice_store, matches, transactions, workspaces
-from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, Workspace
+from storage.models import BankAccount, BankTransaction, InvoiceRow, Workspace
 
 from .mappers import bank_line, invoice_data, invoice_view, line_view, residual_item
-from .notices import InvoicePaid, MatchQuestion
+from .notices import InvoicePaid
 from .notify import notify
+from .questions import current_question, refresh_questions
 
 
 async def match_transactions(
@@ -59,7 +60,12 @@ async def _record(
     *,
     now: datetime,
 ) -> int:
-    candidates = {"numbers": decision.candidates, "reasons": decision.reasons, "invoices": decision.invoices}
+    candidates = {
+        "numbers": decision.candidates,
+        "reasons": decision.reasons,
+        "invoices": decision.invoices,
+        "together": decision.together,
+    }
     match = await matches.create(
         session,
         workspace_id=workspace.id,
@@ -78,25 +84,16 @@ async def _record(
             by="auto",
             invoices=[invoice_view(r, applied[r.id]) for r in rows],
         )
-        await notify(session, workspace, paid, now=now)
+        message = await notify(session, workspace, paid, now=now)
+        match.paid_outbox_id = message.id if message else None
+        await refresh_questions(session, workspace, [r.number for r in rows], now=now)
         return 1
     if decision.decision == "ask":
-        rows = [by_number[n] for n in decision.candidates if n in by_number]
-        message = await notify(session, workspace, question(match, tx, account, rows), now=now)
+        asked = await current_question(session, workspace, match)
+        message = await notify(session, workspace, asked, now=now)
         match.question_outbox_id = message.id if message else None
         return 1
     return 0
-
-
-def question(
-    match: Match, tx: BankTransaction, account: BankAccount | None, rows: Sequence[InvoiceRow]
-) -> MatchQuestion:
-    return MatchQuestion(
-        match_id=match.id,
-        line=line_view(tx, account),
-        reasons=list(match.candidates.get("reasons", [])),
-        candidates=[invoice_view(r) for r in rows],
-    )
 
 
 async def match_stored(session: AsyncSession, workspace: Workspace, *, now: datetime, limit: int = 2000) -> int:

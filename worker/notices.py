@@ -14,9 +14,18 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from .notice_codec import build, encode
-from .views import AccountView, BalanceLine, BalanceTotal, BankLineView, CurrencyFlow, InvoiceView
+from .views import AccountView, BalanceLine, BalanceTotal, BankLineView, Closing, CurrencyFlow, InvoiceView
 
-__all__ = ["encode", "AccountView", "BalanceLine", "BalanceTotal", "BankLineView", "CurrencyFlow", "InvoiceView"]
+__all__ = [
+    "AccountView",
+    "BalanceLine",
+    "BalanceTotal",
+    "BankLineView",
+    "Closing",
+    "CurrencyFlow",
+    "InvoiceView",
+    "encode",
+]
 
 
 class UnknownNotice(Exception):
@@ -146,21 +155,28 @@ class InvoicePaid(Notice):
     kind: ClassVar[str] = "invoice_paid"
     match_id: int
     line: BankLineView
-    how: list[str]
-    by: str
-    invoices: list[InvoiceView]
+    how: list[str]  # the matcher's reasons; empty when a person chose
+    by: str  # "auto" or the Slack user who chose
+    invoices: list[InvoiceView]  # `applied` is what this payment paid, `remaining` what is still open after it
+    undone_by: str | None = None  # set when someone pressed Undo: the message is edited to say so
+    undone_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class MatchQuestion(Notice):
-    """A payment that could settle several invoices; `settled` once someone answered."""
+    """A payment that could settle several invoices; `closing` once it is answered or moot.
+
+    `together`: the candidates are one customer's invoices whose amounts add up to the payment, so
+    the first choice offered is all of them at once.
+    """
 
     kind: ClassVar[str] = "match_question"
     match_id: int
     line: BankLineView
     reasons: list[str] = field(default_factory=list)
     candidates: list[InvoiceView] = field(default_factory=list)
-    settled: str | None = None
+    together: bool = False
+    closing: Closing | None = None
 
 
 KINDS: dict[str, type[Notice]] = {

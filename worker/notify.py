@@ -30,3 +30,10 @@ async def notify(
 async def revise(session: AsyncSession, dedupe_key: str, notice: Notice, *, now: datetime) -> None:
     """New content for an earlier notice: replaced while queued, edited in place once posted."""
     await outbox.revise(session, dedupe_key, encode(notice), now=now)
+
+
+async def revise_message(session: AsyncSession, message_id: int | None, notice: Notice, *, now: datetime) -> None:
+    """New content for the message an outbox row holds (a question, a "marked paid"), edited in place."""
+    original = await session.get(OutboxMessage, message_id) if message_id is not None else None
+    if original is not None:
+        await outbox.revise_message(session, original, encode(notice), now=now)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import accounts as account_store, transactions, workspaces
@@ -28,9 +30,10 @@ class TransactionQuery:
 
     @classmethod
     def parse(cls, args: str) -> TransactionQuery:
+        """An IBAN as the app prints it (`BE68 5390 0754 7034`) is one selector: its last group is no day count."""
         words = args.split()
         days = 30
-        if words and words[-1].isdigit():
+        if words and words[-1].isdigit() and not _is_iban("".join(words)):
             days = max(1, min(int(words.pop()), MAX_DAYS))
         return cls(" ".join(words) or None, days)
 
@@ -49,6 +52,14 @@ class TransactionPage:
     rows: list[BankLineView]
     next_value: str | None
     problem: str | None = None
+
+
+def _is_iban(text: str) -> bool:
+    try:
+        IBAN(text)
+    except SchwiftyException:
+        return False
+    return True
 
 
 def _matches(account: Any, selector: str) -> bool:

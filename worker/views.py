@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -69,3 +69,22 @@ class CurrencyFlow:
 class BalanceTotal:
     current: int = 0
     available: int = 0
+
+
+@dataclass(frozen=True)
+class PaidElsewhere:
+    """An invoice a question offered, paid by another bank line: whose, and when."""
+
+    number: str
+    paid_by: str | None = None
+    paid_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Closing:
+    """How a question ended, for the edited message: answered, dismissed, or nothing left to choose."""
+
+    how: str  # "chosen" | "dismissed" | "paid_elsewhere"
+    by: str | None = None  # the Slack user who answered
+    invoices: list[str] = field(default_factory=list)  # chosen
+    elsewhere: list[PaidElsewhere] = field(default_factory=list)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .kit import Block, Message
+from ..formatting import escape_mrkdwn
+from .kit import Block, Message, actions, button, confirm, section
 
 
 def consent_link(url: str, *, reconnect: bool) -> Message:
@@ -57,3 +58,19 @@ def renewal_link(link: str) -> Message:
             },
         }
     ]
+
+
+def confirm_disconnect(organization: str) -> Message:
+    """`/ponto deactivate` asks before it revokes anything."""
+    text = (
+        f"Disconnect {organization}? Ponto access is revoked, the stored tokens are deleted and bank updates "
+        "stop. You can connect again later with `/ponto activate`."
+    )
+    disconnect = button(
+        "deactivate_confirm",
+        "Disconnect Ponto",
+        "deactivate",
+        style="danger",
+        confirm=confirm("Disconnect Ponto?", f"Revoke the access to {organization} now?", "Disconnect", "Keep"),
+    )
+    return text, [section(escape_mrkdwn(text)), actions(disconnect)]

@@ -28,6 +28,14 @@ async def reconnect(
     await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
+async def deactivate_confirmed(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
+) -> None:
+    await ack()
+    text, blocks = await handlers.deactivate_confirmed(services, client, Invocation.from_action(body))
+    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+
 async def reauthorize(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
@@ -48,7 +56,7 @@ async def more_transactions(ack: AsyncAck, body: dict[str, Any], respond: AsyncR
 async def match_click(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
-    """A question's button (`match_pick_N`, `match_pick_none`) or the Undo of a paid message."""
+    """A question's button (`match_pick_N`, `_all`, `_none`) or the Undo of a paid message."""
     await ack()
     undo = body["actions"][0]["action_id"] == "match_undo"
     text, blocks = await clicks.click(services, client, body, undo=undo)
@@ -56,9 +64,10 @@ async def match_click(
 
 
 def register(app: AsyncApp) -> None:
-    app.action(re.compile(r"^match_pick_(\d+|none)$"))(match_click)
+    app.action(re.compile(r"^match_pick_(\d+|none|all)$"))(match_click)
     app.action("match_undo")(match_click)
     app.action("consent_link")(ack_link_button)
     app.action("reconnect")(reconnect)
+    app.action("deactivate_confirm")(deactivate_confirmed)
     app.action("reauthorize")(reauthorize)
     app.action("transactions_more")(more_transactions)

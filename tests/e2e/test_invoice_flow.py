@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.formatting import money
 from harness.clock import cli_command
 from harness.server import Server, connect, ponto_control, start_server
+from sandbox.ponto_data import ogm
 from tests.conftest import SHARED_FIXTURES
 
 TOKEN = "test-api-token"
@@ -177,24 +180,130 @@ def test_an_ambiguous_payment_is_asked_and_settled_once(server: Server, browser:
     late = server.wait_ephemeral(browser, "U0DEMO", count + 1)["text"]
     assert late.startswith("Already done: <@U0VIEWER> settled it")
 
-    # Undo restores the invoice and asks again.
+    # Undo restores the invoice, edits the paid message in place and asks again.
     click(server, browser, paid, "match_undo", "U0DEMO")
     assert "open again" in server.wait_ephemeral(browser, "U0DEMO", count + 2)["text"]
-    deadline = time.monotonic() + 10
-    while True:
-        restored = next(m for m in server.history(browser) if m["ts"] == question["ts"])
-        if any(b["type"] == "actions" for b in restored["blocks"]):
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    restored = wait_edit(server, browser, question["ts"], lambda m: any(b["type"] == "actions" for b in m["blocks"]))
+    undone = wait_edit(server, browser, paid["ts"], lambda m: m["text"].startswith("Undone"))
+    assert "Undone by <@U0DEMO>" in str(undone["blocks"]) and not any(b["type"] == "actions" for b in undone["blocks"])
+    offered = {e["value"].split(":")[1] for b in restored["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert offered == {"INV-E2E-A", "INV-E2E-B", "none"}
+    assert re.search(r"(?<![\d.])0,00", str(restored["blocks"])) is None  # no invoice offered at 0,00 € open
     open_now = browser.get(f"{server.url}/api/invoices", params={"status": "open"}, headers=AUTH).json()
     assert {"INV-E2E-A", "INV-E2E-B"} <= {i["number"] for i in open_now["invoices"]}
     before = len(server.ephemerals(browser, "U0VIEWER"))
     server.slash(browser, "unmatched", user="U0VIEWER")
-    assert "1 payments wait" in server.wait_ephemeral(browser, "U0VIEWER", before + 1)["text"]
+    waiting = server.wait_ephemeral(browser, "U0VIEWER", before + 1)
+    assert "for a decision" in waiting["text"]
+    assert re.search(r"Someone .*→ INV-E2E-[AB], INV-E2E-[AB]", str(waiting["blocks"])) is not None
     server.slash(browser, "invoices", user="U0VIEWER")
     listing = server.wait_ephemeral(browser, "U0VIEWER", before + 2)
-    assert listing["text"].startswith("2 open invoices, total 1.000,00") and "INV-E2E-B" in str(listing["blocks"])
+    assert listing["text"].startswith("Receivables: ") and "INV-E2E-B" in str(listing["blocks"])
+
+
+def wait_edit(server: Server, client: httpx.Client, ts: str, done: Callable[[dict], bool], timeout: float = 15) -> dict:
+    """The message with this ts, once an edit made it satisfy `done`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = next(m for m in server.history(client) if m["ts"] == ts)
+        if done(message):
+            return message
+        time.sleep(0.1)
+    raise AssertionError(f"message {ts} was not edited as expected: {message}; log:\n{server.log()}")
+
+
+def add_invoices(client: httpx.Client, server: Server, *invoices: dict) -> None:
+    base = {"currency": "EUR", "issue_date": ISSUED, "kind": "sales"}
+    response = client.post(f"{server.url}/api/invoices", headers=AUTH, json=[{**base, **i} for i in invoices])
+    assert response.status_code in (200, 201), response.text
+
+
+def book(server: Server, client: httpx.Client, amount: str, text: str, name: str, iban: str) -> None:
+    """A payment arrives at the bank; Ponto syncs and tells the app by webhook."""
+    line = {
+        "amount": amount,
+        "remittanceInformation": text,
+        "remittanceInformationType": "structured" if text.startswith("+++") else "unstructured",
+        "counterpartName": name,
+        "counterpartReference": iban,
+    }
+    ponto_control(server, client, "transactions", {"account_id": first_account(server, client), "transactions": [line]})
+
+
+def buttons_of(message: dict) -> list[dict]:
+    return [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_question_follows_its_invoices_when_they_are_paid_another_way(server: Server, browser: httpx.Client) -> None:
+    first, second = ogm(4_100_000_001), ogm(4_100_000_002)
+    add_invoices(
+        browser,
+        server,
+        {"number": "Q-1", "customer": "Drukkerij Vos BV", "amount": "310.00", "payment_reference": first},
+        {"number": "Q-2", "customer": "Bakkerij Peeters", "amount": "310.00", "payment_reference": second},
+    )
+    book(server, browser, "310.00", "Betaling", "Somebody Else", "BE71096123456769")
+    question = wait_message(server, browser, "Which invoice does this pay? " + money(31000, "EUR", "en_BE"))
+    assert {b["value"].split(":")[1] for b in buttons_of(question)} == {"Q-1", "Q-2", "none"}
+
+    book(server, browser, "310.00", first, "Drukkerij Vos", "BE62510007547061")  # Q-1 paid by its reference
+    wait_message(server, browser, "Invoice Q-1 marked paid")
+    edited = wait_edit(server, browser, question["ts"], lambda m: "Q-1" not in str(m["blocks"]))
+    assert {b["value"].split(":")[1] for b in buttons_of(edited)} == {"Q-2", "none"}
+
+    count = len(server.ephemerals(browser, "U0VIEWER"))  # a click on the stale button, as an old screen shows it
+    stale = next(b for b in buttons_of(question) if b["value"].endswith(":Q-1"))
+    click(server, browser, question, stale["action_id"], "U0VIEWER")
+    assert "Q-1 is no longer open" in server.wait_ephemeral(browser, "U0VIEWER", count + 1)["text"]
+
+    book(server, browser, "310.00", second, "Bakkerij Peeters", "BE68539007547034")  # Q-2 paid too
+    wait_message(server, browser, "Invoice Q-2 marked paid")
+    closed = wait_edit(server, browser, question["ts"], lambda m: not buttons_of(m))
+    assert "Q-2 was paid by Bakkerij Peeters on" in closed["text"]
+    server.slash(browser, "unmatched", user="U0VIEWER")
+    waiting = server.wait_ephemeral(browser, "U0VIEWER", count + 2)
+    assert "Somebody Else" not in str(waiting["blocks"])  # /ponto unmatched agrees with the channel
+
+
+def test_a_part_payment_is_never_called_paid(server: Server, browser: httpx.Client) -> None:
+    reference = ogm(4_100_000_003)
+    add_invoices(
+        browser,
+        server,
+        {"number": "P-104", "customer": "Atelier Zonnebloem", "amount": "2000.00", "payment_reference": reference},
+    )
+    book(server, browser, "1000.00", reference, "Atelier Zonnebloem", "BE43068999999501")
+    question = wait_message(server, browser, "Which invoice does this pay? " + money(100000, "EUR", "en_BE"))
+    (pick,) = [b for b in buttons_of(question) if b["value"].endswith(":P-104")]
+    half = money(100000, "EUR", "en_BE")
+    assert pick["confirm"]["text"]["text"] == f"{half} of this payment goes to P-104; {half} stays open."
+    count = len(server.ephemerals(browser, "U0VIEWER"))
+    click(server, browser, question, pick["action_id"], "U0VIEWER")
+    expected = f"Part payment on P-104: {half} received, {half} still open"
+    assert server.wait_ephemeral(browser, "U0VIEWER", count + 1)["text"] == f"Done: {expected}."
+    posted = wait_message(server, browser, expected)
+    assert "marked paid" not in posted["text"] and "marked paid" not in str(posted["blocks"])
+
+
+def test_invoices_of_a_customer_known_by_name_that_add_up_are_asked_together(
+    server: Server, browser: httpx.Client
+) -> None:
+    add_invoices(
+        browser,
+        server,
+        {"number": "N-1", "customer": "Brasserie Nordlicht", "amount": "120.40"},
+        {"number": "N-2", "customer": "Brasserie Nordlicht", "amount": "80.35"},
+        {"number": "N-3", "customer": "Brasserie Nordlicht", "amount": "55.10"},
+    )
+    book(server, browser, "200.75", "Betaling facturen", "BRASSERIE NORDLICHT", "BE02096512345640")
+    question = wait_message(server, browser, "Which invoice does this pay? " + money(20075, "EUR", "en_BE"))
+    offered = [b["value"].split(":")[1] for b in buttons_of(question)]
+    assert offered == ["N-1+N-2", "N-1", "N-2", "none"]  # exactly those two, together first; never automatic
+    count = len(server.ephemerals(browser, "U0VIEWER"))
+    click(server, browser, question, "match_pick_all", "U0VIEWER")
+    assert server.wait_ephemeral(browser, "U0VIEWER", count + 1)["text"] == "Done: Invoices N-1, N-2 marked paid."
+    paid = browser.get(f"{server.url}/api/invoices", params={"status": "paid"}, headers=AUTH).json()["invoices"]
+    assert {"N-1", "N-2"} <= {i["number"] for i in paid} and "N-3" not in {i["number"] for i in paid}
 
 
 def test_cli_import_refuses_bad_files_whole_and_imports_the_good(

@@ -1,0 +1,71 @@
+"""Questions that stay true: rebuilt from what is open now whenever one of their invoices changes.
+
+A question offers the invoices the matcher named (stored on the match). When one of them is paid
+another way, or opens again after an Undo, every unanswered question naming it is edited in place;
+a question with nothing left to offer closes, saying who paid what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import invoices as invoice_store, matches
+from storage.models import BankAccount, BankTransaction, Match, Workspace
+
+from .mappers import invoice_view, line_view
+from .notices import MatchQuestion
+from .notify import revise_message
+from .views import Closing, PaidElsewhere
+
+
+async def current_question(session: AsyncSession, workspace: Workspace, match: Match) -> MatchQuestion:
+    """The question as it should read now: only the named invoices still open, with what is open on each."""
+    tx = await session.get(BankTransaction, match.transaction_id)
+    assert tx is not None
+    account = await session.get(BankAccount, tx.account_id)
+    numbers: list[str] = list(match.candidates.get("numbers", []))
+    rows = await invoice_store.by_numbers(session, workspace.id, numbers)
+    open_rows = [rows[n] for n in numbers if n in rows and rows[n].status == "open"]
+    together = bool(match.candidates.get("together")) and len(open_rows) == len(numbers)
+    question = MatchQuestion(
+        match_id=match.id,
+        line=line_view(tx, account),
+        reasons=list(match.candidates.get("reasons", [])),
+        candidates=[invoice_view(r) for r in open_rows],
+        together=together,
+    )
+    if open_rows or not numbers:
+        return question
+    elsewhere = []
+    for number in numbers:
+        paid = rows.get(number)
+        payer = await matches.paying_line(session, paid.id) if paid is not None else None
+        elsewhere.append(
+            PaidElsewhere(number, payer.counterpart_name if payer else None, payer.execution_date if payer else None)
+        )
+    closing = Closing("paid_elsewhere", elsewhere=elsewhere)
+    return MatchQuestion(match_id=match.id, line=question.line, reasons=question.reasons, closing=closing)
+
+
+async def refresh_questions(
+    session: AsyncSession,
+    workspace: Workspace,
+    numbers: Iterable[str],
+    *,
+    now: datetime,
+    skip: int | None = None,
+) -> int:
+    """Edit every unanswered question naming these invoices; close those with nothing left. Returns how many."""
+    edited = 0
+    for match in await matches.pending_naming(session, workspace.id, set(numbers)):
+        if match.id == skip:
+            continue
+        question = await current_question(session, workspace, match)
+        if question.closing is not None:
+            match.status = "none"  # nothing left to choose: the line is decided again when invoices arrive
+        await revise_message(session, match.question_outbox_id, question, now=now)
+        edited += 1
+    return edited
