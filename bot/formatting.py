@@ -18,7 +18,8 @@ def money(minor: int | None, currency: str, locale: str = DEFAULT_LOCALE) -> str
     """Integer minor units as the locale writes the amount; exact, never through float."""
     if minor is None:
         return "n/a"
-    return format_currency(from_minor_units(minor, currency), currency, locale=locale)
+    # The currency code comes from the bank or an invoice: babel prints an unknown code as given.
+    return escape_mrkdwn(format_currency(from_minor_units(minor, currency), currency, locale=locale))
 
 
 def iban(reference: str) -> str:
@@ -26,7 +27,7 @@ def iban(reference: str) -> str:
     try:
         return IBAN(reference).formatted
     except SchwiftyException:
-        return reference
+        return escape_mrkdwn(reference)
 
 
 def slack_date(moment: datetime, fallback_format: str = "%d %b %Y %H:%M UTC") -> str:

@@ -33,9 +33,25 @@ BAD_MESSAGE = frozenset(
         "invalid_metadata_format",
     }
 )
+# What to tell a person, in plain words, for each refusal: what happened and what to do.
 ADVICE = {
-    "channel_not_found": "Check FINANCE_CHANNEL, or invite the app to the private channel.",
-    "not_in_channel": "Invite the app to the channel: /invite @Ponto Finance.",
-    "method_not_supported_for_channel_type": "Invite the app to the private channel: /invite @Ponto Finance.",
-    "is_archived": "Unarchive the channel or set FINANCE_CHANNEL to another one.",
+    "channel_not_found": "the channel was not found: it was deleted, or it is private and the app is not in it. "
+    "Invite the app with /invite @Ponto Finance, or ask whoever runs the app to choose another channel.",
+    "not_in_channel": "the app is not a member of this private channel. Invite it with /invite @Ponto Finance.",
+    "method_not_supported_for_channel_type": "the app is not a member of this private channel. "
+    "Invite it with /invite @Ponto Finance.",
+    "is_archived": "the channel was archived. Unarchive it, or ask whoever runs the app to choose another channel.",
 }
+EXPLAIN = {
+    **ADVICE,
+    "invalid_auth": "Slack no longer accepts the app's token. Reinstall the app in this workspace.",
+    "token_revoked": "the app's token was revoked. Reinstall the app in this workspace.",
+    "account_inactive": "the app's token was revoked. Reinstall the app in this workspace.",
+    "missing_scope": "the app lacks a permission it needs. Reinstall it from its manifest.",
+    "no_installation": "the app is not installed in this workspace. Install it again.",
+}
+
+
+def explain(error: str) -> str:
+    """A Slack refusal in plain words, for people (the code itself goes to the log)."""
+    return EXPLAIN.get(error, "Slack refused to post the messages. Check the app's installation and the channel.")

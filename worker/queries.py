@@ -10,7 +10,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import accounts as account_store, transactions, workspaces
+from storage import accounts as account_store, connections, transactions, workspaces
 
 from .mappers import line_view
 from .notices import BalanceSummary, BankLineView
@@ -102,4 +102,9 @@ async def balance(session: AsyncSession, team_id: str, *, now: datetime) -> Bala
     workspace = await workspaces.get_by_team(session, team_id)
     if workspace is None:
         return None
-    return await balance_summary(session, workspace, now=now, record=False, title="Balances now")
+    connection = await connections.get_for_workspace(session, workspace.id)
+    title = "Balances now"
+    if connection is None or connection.status != "active":  # no fresh data comes in: say how old these are
+        known = connection.last_sync_at if connection else None
+        title = f"Balances last known on {known:%d %b %Y}" if known else "Balances last known"
+    return await balance_summary(session, workspace, now=now, record=False, title=title)

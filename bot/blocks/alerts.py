@@ -21,7 +21,7 @@ from .kit import Message, actions, button, section
 def reauthorization_needed(notice: ReauthorizationNeeded, _locale: str) -> Message:
     expires = notice.expires_at
     text = (
-        f"Bank access to {notice.name} ({iban(notice.iban)}) ends on {expires:%d %b %Y}. "
+        f"Bank access to {escape_mrkdwn(notice.name)} ({iban(notice.iban)}) ends on {expires:%d %b %Y}. "
         "Renew it, or no new transactions will arrive after that date."
     )
     body = (
@@ -33,45 +33,45 @@ def reauthorization_needed(notice: ReauthorizationNeeded, _locale: str) -> Messa
 
 
 def reconnect_needed(notice: ReconnectNeeded, _locale: str) -> Message:
-    name = notice.organization_name or "Ponto"
+    name = escape_mrkdwn(notice.organization_name or "Ponto")
     why = "The integration was revoked in Ponto" if notice.revoked else "Ponto no longer accepts our access"
     text = f"{why}, so {name} is disconnected and syncing is paused. An admin can reconnect with /ponto activate."
     reconnect = button("reconnect", "Reconnect Ponto", "reconnect", style="primary")
-    return text, [section(f":red_circle: {escape_mrkdwn(text)}"), actions(reconnect)]
+    return text, [section(f":red_circle: {text}"), actions(reconnect)]
 
 
 def organization_blocked(notice: OrganizationBlocked, _locale: str) -> Message:
     text = (
-        f"Ponto blocked {notice.organization_name or 'the organization'}; no bank data arrives until it "
+        f"Ponto blocked {escape_mrkdwn(notice.organization_name or 'the organization')}; no bank data arrives until it "
         "is unblocked. Check the Ponto dashboard (billing or compliance)."
     )
-    return text, [section(f":no_entry: {escape_mrkdwn(text)}")]
+    return text, [section(f":no_entry: {text}")]
 
 
 def organization_unblocked(notice: OrganizationUnblocked, _locale: str) -> Message:
-    text = f"Ponto unblocked {notice.organization_name or 'the organization'}; syncing again."
-    return text, [section(f":white_check_mark: {escape_mrkdwn(text)}")]
+    text = f"Ponto unblocked {escape_mrkdwn(notice.organization_name or 'the organization')}; syncing again."
+    return text, [section(f":white_check_mark: {text}")]
 
 
 def account_added(notice: AccountAdded, _locale: str) -> Message:
-    text = f"Account added: {notice.name} ({iban(notice.iban)}, {notice.currency})."
-    return text, [section(f":heavy_plus_sign: {escape_mrkdwn(text)}")]
+    text = f"Account added: {escape_mrkdwn(notice.name)} ({iban(notice.iban)}, {escape_mrkdwn(notice.currency)})."
+    return text, [section(f":heavy_plus_sign: {text}")]
 
 
 def account_revoked(notice: AccountRevoked, _locale: str) -> Message:
     text = (
-        f"Account no longer shared: {notice.name} ({iban(notice.iban)}). Its history is kept; "
+        f"Account no longer shared: {escape_mrkdwn(notice.name)} ({iban(notice.iban)}). Its history is kept; "
         "no new transactions will arrive for it."
     )
-    return text, [section(f":heavy_minus_sign: {escape_mrkdwn(text)}")]
+    return text, [section(f":heavy_minus_sign: {text}")]
 
 
 def slack_paused(notice: SlackPaused, _locale: str) -> Message:
-    text = (
-        f"I cannot post in {notice.channel} ({notice.reason}), so finance messages are on hold and "
-        f"kept. {notice.advice} Then type /ponto resume."
+    text = escape_mrkdwn(
+        f"I can no longer post in {notice.channel} because {notice.advice} Until then finance messages are on hold "
+        "and kept; type /ponto resume when it is fixed."
     )
-    return text, [section(f":pause_button: {escape_mrkdwn(text)}")]
+    return text, [section(f":pause_button: {text}")]
 
 
 def since_label(value: datetime | None) -> str:

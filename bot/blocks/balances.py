@@ -12,7 +12,7 @@ LINES_PER_SECTION = 12
 
 
 def balance_summary(notice: BalanceSummary, locale: str) -> Message:
-    title = notice.title or "Balances"
+    title = escape_mrkdwn(notice.title or "Balances")
     lines = []
     for a in notice.accounts:
         change = ""
@@ -25,11 +25,12 @@ def balance_summary(notice: BalanceSummary, locale: str) -> Message:
             f"Available {money(a.available_balance, a.currency, locale)}{change}"
         )
     totals = " · ".join(
-        f"{currency}: {money(t.current, currency, locale)} (available {money(t.available, currency, locale)})"
+        f"{escape_mrkdwn(currency)}: {money(t.current, currency, locale)} "
+        f"(available {money(t.available, currency, locale)})"
         for currency, t in sorted(notice.totals.items())
     )
     text = f"{title}: {totals or 'no accounts'}"
-    blocks: list[Block] = [header(title)]
+    blocks: list[Block] = [header(notice.title or "Balances")]  # plain text: Slack does not parse it
     for start in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(section("\n\n".join(lines[start : start + LINES_PER_SECTION])))
     blocks.append(context(f"*Total* {totals or 'n/a'}"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from worker.notices import AccountsOverview, AccountView, Disconnected
 
-from ..formatting import escape_mrkdwn, iban, money
+from ..formatting import escape_mrkdwn, iban, mention, money, plural
 from .kit import Block, Message, context, header, section
 
 LINES_PER_SECTION = 12  # keeps each section far below Slack's 3,000-character limit
@@ -22,10 +22,10 @@ def account_line(account: AccountView, locale: str) -> str:
 def accounts_overview(notice: AccountsOverview, locale: str) -> Message:
     accounts = notice.accounts
     organization = escape_mrkdwn(notice.organization_name or "your Ponto organization")
+    count = plural(len(accounts), "account")
     who = notice.connected_by
-    count = f"{len(accounts)} account{'s' if len(accounts) != 1 else ''}"
-    intro = f"<@{who}> linked {count} of *{organization}*." if who else f"{count} of *{organization}* linked."
-    text = f"Ponto connected: {count} of {notice.organization_name or 'the organization'} linked"
+    intro = f"{mention(who)} linked {count} of *{organization}*." if who else f"{count} of *{organization}* linked."
+    text = f"Ponto connected: {count} of {escape_mrkdwn(notice.organization_name or 'the organization')} linked"
     blocks: list[Block] = [header("Bank accounts connected"), section(intro), {"type": "divider"}]
     lines = [account_line(account, locale) for account in accounts]
     for start in range(0, len(lines), LINES_PER_SECTION):
@@ -43,5 +43,5 @@ def disconnected(notice: Disconnected, _locale: str) -> Message:
         if notice.revoked
         else " Ponto could not be reached to revoke access; remove the integration in the Ponto dashboard too."
     )
-    text = f"<@{notice.by}> disconnected {organization}. No more bank updates will be posted.{note}"
+    text = f"{mention(notice.by)} disconnected {organization}. No more bank updates will be posted.{note}"
     return text, [section(f":electric_plug: {text}")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from worker.status import Status
 
 from ..formatting import escape_mrkdwn, iban, money, slack_date
+from ..slack_refusals import explain
 from .kit import Message, section
 
 HELP_LINES = (
@@ -46,9 +47,7 @@ def status_message(status: Status, locale: str) -> Message:
     if waiting or failed:
         lines.append(f"Messages waiting: {waiting}; failed: {failed}")
     if status.paused_reason:
-        lines.append(
-            f":pause_button: Posting is on hold: Slack said `{status.paused_reason}`. Fix it, then `/ponto resume`."
-        )
+        lines.append(f":pause_button: Posting is on hold: {explain(status.paused_reason)} Then `/ponto resume`.")
     if status.sync_error:
         lines.append(f":warning: Last sync failed: {escape_mrkdwn(status.sync_error[:200])}")
     accounts = [

@@ -24,7 +24,7 @@ def transaction(notice: TransactionPosted, locale: str) -> Message:
     incoming = notice.amount > 0
     who = notice.counterpart or ("unknown sender" if incoming else "unknown payee")
     icon = ":moneybag:" if incoming else ":money_with_wings:"
-    text = f"{amount} {'from' if incoming else 'to'} {who} on {notice.account_name}"
+    text = f"{amount} {'from' if incoming else 'to'} {escape_mrkdwn(who)} on {escape_mrkdwn(notice.account_name or '')}"
     fields = [
         f"*Amount*\n{amount}",
         f"*{'From' if incoming else 'To'}*\n{escape_mrkdwn(who)}"
@@ -33,7 +33,7 @@ def transaction(notice: TransactionPosted, locale: str) -> Message:
         f"*Executed*\n{_day(notice.execution_date)}",
     ]
     blocks: list[Block] = [
-        section(f"{icon} *{escape_mrkdwn(text)}*"),
+        section(f"{icon} *{text}*"),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
     if notice.remittance:
@@ -54,11 +54,11 @@ def transactions_digest(notice: TransactionsDigest, locale: str) -> Message:
         f"in {money(t.incoming, currency, locale)}, out {money(-t.outgoing, currency, locale)}"
         for currency, t in sorted(notice.totals.items())
     )
-    text = f"{count} new transactions on {notice.account_name}: {totals}"
+    text = f"{count} new transactions on {escape_mrkdwn(notice.account_name)}: {totals}"
     lines = [_short_line(tx, locale, width=60) for tx in notice.transactions]
     more = count - len(notice.transactions)
     if more > 0:
-        lines.append(f"…and {more} more: `/ponto transactions {notice.account_iban}`")
+        lines.append(f"…and {more} more: `/ponto transactions {iban(notice.account_iban)}`")
     account = f"*{escape_mrkdwn(notice.account_name)}* `{iban(notice.account_iban)}`\n{totals}"
     return text, [header(f"{count} new transactions"), section(account), section("\n".join(lines)[:2990])]
 

@@ -47,7 +47,7 @@ def test_overview_lists_each_account_with_formatted_iban_and_balances() -> None:
     assert "BE68 5390 0754 7034" in body
     assert "12.345,67\xa0€" in body and "-0,05\xa0€" in body and "12.345,67\xa0US$" in body
     assert "Acme &lt;BV&gt;" in body  # mrkdwn control characters escaped
-    assert text.startswith("Ponto connected: 2 accounts of Acme <BV>")
+    assert text.startswith("Ponto connected: 2 accounts of Acme &lt;BV&gt;")  # the notification text is escaped too
 
 
 def test_overview_of_many_accounts_stays_within_slack_limits() -> None:
