@@ -82,3 +82,16 @@ def test_learned_links_make_the_party_certain() -> None:
         [line(10_000, iban="BE62510007547061", name="Payer")], items, links={"BE62 5100 0754 7061": "Acme NV"}
     )
     assert unknown.decision == "ask" and (learned.decision, learned.invoices) == ("auto", ["A"])
+
+
+def test_a_sender_known_by_name_only_whose_invoices_add_up_is_asked_with_exactly_those() -> None:
+    items = [item(n, amount, ibans=()) for n, amount in (("A", 12_040), ("B", 8_035), ("C", 5_510))]
+    (d,) = match([line(20_075, "Betaling facturen", iban="BE02096512345640")], items)
+    assert (d.decision, d.candidates, d.together) == ("ask", ["A", "B"], True)
+    assert not d.invoices and not d.allocations  # never automatic on a name alone
+
+
+def test_reasons_are_plain_words_without_points() -> None:
+    (d,) = match([line(10_000, "+++010/8068/17183+++")], [item("A", 10_000, reference="010806817183")])
+    assert "structured reference matches" in d.reasons and "same amount" in d.reasons
+    assert not any("(+" in reason or "(-" in reason for reason in d.reasons)
