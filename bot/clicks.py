@@ -12,6 +12,7 @@ from worker import clicks
 
 from .blocks.invoices import match_question, paid_reply
 from .blocks.kit import Message, text_message
+from .formatting import slack_date
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -36,4 +37,8 @@ async def click(services: Services, client: AsyncWebClient, body: dict[str, Any]
             await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
             log.warning("could not update the question %s: %s", ts, exc.response.get("error"))
-    return text_message(paid_reply(outcome.paid, services.locale) if outcome.paid else outcome.text)
+    if outcome.paid:
+        return text_message(paid_reply(outcome.paid, services.locale))
+    if outcome.already_at is not None:  # shown in each reader's own time zone
+        return text_message(f"{outcome.text} {slack_date(outcome.already_at)}. Nothing changed.")
+    return text_message(outcome.text)

@@ -30,6 +30,7 @@ class Outcome:
     paid: InvoicePaid | None = None
     question: MatchQuestion | None = None
     question_message: tuple[str, str] | None = None  # (channel id, ts)
+    already_at: datetime | None = None  # someone answered first, at this time
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,10 @@ async def _location(session: AsyncSession, outbox_id: int | None) -> tuple[str, 
 
 
 def _already_done(match: Match) -> Outcome:
+    """Someone (or the bot) answered first: say who, what and when (the bot shows the time to each reader)."""
     what = "marked it as not an invoice payment" if match.status == "dismissed" else "settled it"
-    when = match.settled_at.strftime("%d %b %H:%M UTC") if match.settled_at else ""
     who = "the bot" if match.settled_by == "auto" else f"<@{match.settled_by}>"
-    return Outcome(False, f"Already done: {who} {what} {when}. Nothing changed.")
+    return Outcome(False, f"Already done: {who} {what}", already_at=match.settled_at)
 
 
 def _closed(clicked: _Clicked, closing: Closing) -> MatchQuestion:
