@@ -171,23 +171,26 @@ async def create_synchronization(request: Request) -> Response:
     return json_response({"data": _sync_resource(sync, sandbox, api_base(request))}, status_code=201)
 
 
-async def get_synchronization(request: Request) -> Response:
+def _synchronization(request: Request) -> Response | Sync:
+    """The synchronization the path names, or the 401/404 to answer instead."""
     if denied := _authorized(request):
         return denied
-    sandbox = _sandbox(request)
-    sync = sandbox.syncs.get(request.path_params["sync_id"])
-    if sync is None:
-        return _not_found("synchronization")
-    return json_response({"data": _sync_resource(sync, sandbox, api_base(request))})
+    sync = _sandbox(request).syncs.get(request.path_params["sync_id"])
+    return _not_found("synchronization") if sync is None else sync
+
+
+async def get_synchronization(request: Request) -> Response:
+    sync = _synchronization(request)
+    if isinstance(sync, Response):
+        return sync
+    return json_response({"data": _sync_resource(sync, _sandbox(request), api_base(request))})
 
 
 async def updated_transactions(request: Request) -> Response:
-    if denied := _authorized(request):
-        return denied
+    sync = _synchronization(request)
+    if isinstance(sync, Response):
+        return sync
     sandbox = _sandbox(request)
-    sync = sandbox.syncs.get(request.path_params["sync_id"])
-    if sync is None:
-        return _not_found("synchronization")
     pending = request.url.path.endswith("updated-pending-transactions")
     ids = sync.updated_pending if pending else sync.updated
     if sync.status(sandbox.now()) not in ("success", "error"):
