@@ -117,6 +117,26 @@ class Server:
             if not cursor:
                 return messages
 
+    def click(
+        self, client: httpx.Client, message: dict[str, Any], action_id: str, user: str, channel: str = "C0FINANCE"
+    ) -> None:
+        """Press a button of a message (in the channel or private) as `user`; the stand-in signs the click."""
+        element = next(
+            e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id
+        )
+        response = client.post(
+            f"{self.slack_base}/action",
+            headers={"Accept": "application/json"},
+            data={
+                "user": user,
+                "channel": channel,
+                "ts": message["ts"],
+                "action_id": action_id,
+                "value": element["value"],
+            },
+        )
+        response.raise_for_status()
+
     def wait_history(self, client: httpx.Client, count: int, timeout: float = 15) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

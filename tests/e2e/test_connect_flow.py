@@ -215,17 +215,7 @@ def test_deactivate_revokes_deletes_tokens_and_tells_the_channel(tmp_path: Path,
         assert server.records("ponto_connections")[0]["status"] == "active"  # nothing revoked before the click
         (button,) = [e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert button["action_id"] == "deactivate_confirm" and "confirm" in button
-        browser.post(
-            f"{server.slack_base}/action",
-            headers={"Accept": "application/json"},
-            data={
-                "user": ADMIN,
-                "channel": "C0FINANCE",
-                "ts": question["ts"],
-                "action_id": button["action_id"],
-                "value": button["value"],
-            },
-        ).raise_for_status()
+        server.click(browser, question, button["action_id"], ADMIN)
         assert "Disconnected" in server.wait_ephemeral(browser, ADMIN, count + 2)["text"]
         deadline = time.monotonic() + 15
         while not any("disconnected Demo Company BV" in m["text"] for m in server.history(browser)):

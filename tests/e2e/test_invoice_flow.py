@@ -65,25 +65,6 @@ def first_account(server: Server, client: httpx.Client) -> str:
     return next(iter(client.get(f"{server.ponto_base}/_control/state").json()["accounts"]))
 
 
-def click(server: Server, client: httpx.Client, message: dict, action_id: str, user: str) -> dict:
-    element = next(
-        e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id
-    )
-    response = client.post(
-        f"{server.slack_base}/action",
-        headers={"Accept": "application/json"},
-        data={
-            "user": user,
-            "channel": "C0FINANCE",
-            "ts": message["ts"],
-            "action_id": action_id,
-            "value": element["value"],
-        },
-    )
-    response.raise_for_status()
-    return response.json()
-
-
 def test_the_api_is_idempotent_and_says_what_is_wrong(server: Server, browser: httpx.Client) -> None:
     invoice = {
         "number": "INV-E2E-1",
@@ -170,18 +151,18 @@ def test_an_ambiguous_payment_is_asked_and_settled_once(server: Server, browser:
     assert all("confirm" in b for b in buttons)
     pick_b = next(b["action_id"] for b in buttons if b["value"].endswith("INV-E2E-B"))
     before = len(server.ephemerals(browser, "U0VIEWER"))
-    click(server, browser, question, pick_b, "U0VIEWER")
+    server.click(browser, question, pick_b, "U0VIEWER")
     assert "marked paid" in server.wait_ephemeral(browser, "U0VIEWER", before + 1)["text"]
     paid = wait_message(server, browser, "Invoice INV-E2E-B marked paid")
     updated = next(m for m in server.history(browser) if m["ts"] == question["ts"])
     assert "chosen by" in updated["text"] and not any(b["type"] == "actions" for b in updated["blocks"])
     count = len(server.ephemerals(browser, "U0DEMO"))
-    click(server, browser, question, pick_b.replace("_0", "_1") if pick_b.endswith("_0") else pick_b, "U0DEMO")
+    server.click(browser, question, pick_b.replace("_0", "_1") if pick_b.endswith("_0") else pick_b, "U0DEMO")
     late = server.wait_ephemeral(browser, "U0DEMO", count + 1)["text"]
     assert late.startswith("Already done: <@U0VIEWER> settled it")
 
     # Undo restores the invoice, edits the paid message in place and asks again.
-    click(server, browser, paid, "match_undo", "U0DEMO")
+    server.click(browser, paid, "match_undo", "U0DEMO")
     assert "open again" in server.wait_ephemeral(browser, "U0DEMO", count + 2)["text"]
     restored = wait_edit(server, browser, question["ts"], lambda m: any(b["type"] == "actions" for b in m["blocks"]))
     undone = wait_edit(server, browser, paid["ts"], lambda m: m["text"].startswith("Undone"))
@@ -253,7 +234,7 @@ def test_a_question_follows_its_invoices_when_they_are_paid_another_way(server: 
 
     count = len(server.ephemerals(browser, "U0VIEWER"))  # a click on the stale button, as an old screen shows it
     stale = next(b for b in buttons_of(question) if b["value"].endswith(":Q-1"))
-    click(server, browser, question, stale["action_id"], "U0VIEWER")
+    server.click(browser, question, stale["action_id"], "U0VIEWER")
     assert "Q-1 is no longer open" in server.wait_ephemeral(browser, "U0VIEWER", count + 1)["text"]
 
     book(server, browser, "310.00", second, "Bakkerij Peeters", "BE68539007547034")  # Q-2 paid too
@@ -278,7 +259,7 @@ def test_a_part_payment_is_never_called_paid(server: Server, browser: httpx.Clie
     half = money(100000, "EUR", "en_BE")
     assert pick["confirm"]["text"]["text"] == f"{half} of this payment goes to P-104; {half} stays open."
     count = len(server.ephemerals(browser, "U0VIEWER"))
-    click(server, browser, question, pick["action_id"], "U0VIEWER")
+    server.click(browser, question, pick["action_id"], "U0VIEWER")
     expected = f"Part payment on P-104: {half} received, {half} still open"
     assert server.wait_ephemeral(browser, "U0VIEWER", count + 1)["text"] == f"Done: {expected}."
     posted = wait_message(server, browser, expected)
@@ -300,7 +281,7 @@ def test_invoices_of_a_customer_known_by_name_that_add_up_are_asked_together(
     offered = [b["value"].split(":")[1] for b in buttons_of(question)]
     assert offered == ["N-1+N-2", "N-1", "N-2", "none"]  # exactly those two, together first; never automatic
     count = len(server.ephemerals(browser, "U0VIEWER"))
-    click(server, browser, question, "match_pick_all", "U0VIEWER")
+    server.click(browser, question, "match_pick_all", "U0VIEWER")
     assert server.wait_ephemeral(browser, "U0VIEWER", count + 1)["text"] == "Done: Invoices N-1, N-2 marked paid."
     paid = browser.get(f"{server.url}/api/invoices", params={"status": "paid"}, headers=AUTH).json()["invoices"]
     assert {"N-1", "N-2"} <= {i["number"] for i in paid} and "N-3" not in {i["number"] for i in paid}

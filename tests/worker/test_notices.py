@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
 import typing
 from datetime import UTC, date, datetime
 
@@ -17,7 +18,7 @@ from worker.views import BankLineView, CurrencyFlow
 def _sample(hint: object) -> object:
     """A value of every field's type, nested dataclasses and collections included."""
     origin = typing.get_origin(hint)
-    if origin in (typing.Union, __import__("types").UnionType):
+    if origin in (typing.Union, types.UnionType):
         return _sample(next(a for a in typing.get_args(hint) if a is not type(None)))
     if origin is list:
         return [_sample(typing.get_args(hint)[0])]
