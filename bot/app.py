@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 BOT_SCOPES = [
     "commands",
     "chat:write",
-    "chat:write.public",
     "channels:read",
+    "groups:read",
     "channels:join",
     "channels:history",
     "groups:history",

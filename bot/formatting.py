@@ -50,6 +50,13 @@ def mention(user_id: str | None) -> str:
     return escape_mrkdwn(user_id or "someone")
 
 
+def channel(reference: str | None) -> str:
+    """A stored channel id as Slack's channel mention (shows its current name); a name as plain text."""
+    if reference and re.fullmatch(r"[CG][A-Z0-9]{6,}", reference):
+        return f"<#{reference}>"
+    return escape_mrkdwn(reference or "?")
+
+
 def plural(count: int, one: str, many: str | None = None) -> str:
     """'1 payment', '2 payments'."""
     return f"{count} {one if count == 1 else (many or one + 's')}"

@@ -8,8 +8,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from ponto import PontoError
 from storage import workspaces
-from worker import activation, invoice_views, lifecycle, queries, status as status_model
+from worker import (
+    activation,
+    finance_channel as worker_channel,
+    invoice_views,
+    lifecycle,
+    queries,
+    status as status_model,
+)
 
+from . import finance_channel
 from .admin import NOT_ALLOWED, may_administer
 from .blocks import invoice_lists
 from .blocks.balances import balance_summary
@@ -17,6 +25,7 @@ from .blocks.connect import confirm_disconnect, consent_link, renewal_link
 from .blocks.kit import Message, text_message
 from .blocks.status import help_message, status_message
 from .blocks.transactions import transactions_list
+from .formatting import channel as channel_ref
 from .invocation import Invocation
 from .services import Services
 
@@ -24,10 +33,19 @@ log = logging.getLogger(__name__)
 
 
 async def activate(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    """Run in a channel, that channel gets the updates (checked, joined when public) before the link is sent."""
     if not await may_administer(services, client, inv):
         return text_message(NOT_ALLOWED.format(action="connect Ponto", command="activate"))
+    chosen = None
+    if finance_channel.CHANNEL_ID.match(inv.channel_id):
+        chosen = await finance_channel.check(client, inv.channel_id)
     async with services.sessions.begin() as session:
+        if chosen is not None and chosen.channel_id:
+            await worker_channel.choose(
+                session, inv.team_id, chosen.channel_id, default_channel=services.default_channel
+            )
         current = await status_model.connected_by(session, inv.team_id)
+        target = await status_model.finance_channel(session, inv.team_id)
         url = await activation.start_activation(
             session,
             services.cipher,
@@ -39,7 +57,27 @@ async def activate(services: Services, client: AsyncWebClient, inv: Invocation) 
             default_channel=services.default_channel,
             now=services.clock(),
         )
-    return consent_link(url, reconnect=current is not None)
+    note = f"Updates will go to {channel_ref(target or services.default_channel)}."
+    if chosen is not None and chosen.problem:
+        note += f" {chosen.problem}"
+    return consent_link(url, reconnect=current is not None, channel_note=note)
+
+
+async def channel(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    """`/ponto channel [#name]`: the updates go to the named channel, or to the one this is typed in."""
+    if not await may_administer(services, client, inv):
+        return text_message(NOT_ALLOWED.format(action="choose the finance channel", command="channel"))
+    if not inv.args and not finance_channel.CHANNEL_ID.match(inv.channel_id):
+        return text_message(
+            "Run `/ponto channel` in the channel that should get the updates, or name it: `/ponto channel #finance`."
+        )
+    chosen = await finance_channel.check(client, inv.args or inv.channel_id)
+    if chosen.channel_id is None:
+        return text_message(chosen.problem or "That channel was not found.")
+    async with services.sessions.begin() as session:
+        await worker_channel.choose(session, inv.team_id, chosen.channel_id, default_channel=services.default_channel)
+    done = f"Updates go to {channel_ref(chosen.channel_id)} from now on, including those still waiting."
+    return text_message(f"{done} {chosen.problem}" if chosen.problem else done)
 
 
 async def deactivate(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
@@ -125,6 +163,7 @@ HANDLERS = {
     "invoices": invoices,
     "unmatched": unmatched,
     "activate": activate,
+    "channel": channel,
     "deactivate": deactivate,
     "status": status,
     "transactions": transactions,

@@ -104,6 +104,8 @@ class Notifier:
                 channel_id, ts = await self._edit(client, row, text, blocks)
             else:
                 channel_id = await self.poster.resolve(client, team_id, row.channel)
+                if channel_id != row.channel:
+                    await self._remember_channel(row, channel_id)
                 found = None
                 if row.claims > 1:
                     found = await self.poster.already_posted(client, channel_id, row.id, row.created_at)
@@ -119,10 +121,10 @@ class Notifier:
             if error in PAUSE:
                 await self._pause(row, error, client)
                 return "hold_workspace"
-            await self._retry(row, error)
+            await self._retry(row, error, settled=exc.response.status_code < 500)
             return "hold_channel"
         except (aiohttp.ClientError, TimeoutError) as exc:
-            await self._retry(row, f"{type(exc).__name__}: {exc}")
+            await self._retry(row, f"{type(exc).__name__}: {exc}", settled=False)
             return "hold_channel"
         async with self._sessions.begin() as session:
             await outbox.mark_sent(session, row.id, channel_id=channel_id, ts=ts, now=self._clock())
@@ -137,7 +139,13 @@ class Notifier:
         await self.poster.update(client, original.slack_channel_id, original.slack_ts, text, blocks)
         return original.slack_channel_id, original.slack_ts
 
-    async def _retry(self, row: OutboxMessage, error: str) -> None:
+    async def _remember_channel(self, row: OutboxMessage, channel_id: str) -> None:
+        """A finance channel given by name is stored by id once found, so renaming it changes nothing."""
+        async with self._sessions.begin() as session:
+            await workspaces.set_finance_channel(session, row.workspace_id, channel_id, replacing=row.channel)
+            await outbox.move_pending(session, row.workspace_id, row.channel, channel_id)
+
+    async def _retry(self, row: OutboxMessage, error: str, *, settled: bool) -> None:
         """Hold the whole channel, so its messages still arrive in order."""
         if row.attempts + 1 >= self._max_attempts:
             await self._finish_failed(row, f"gave up after {row.attempts + 1} attempts: {error}")
@@ -152,6 +160,7 @@ class Notifier:
                 error=error,
                 message_id=row.id,
                 until=self._clock() + timedelta(seconds=delay),
+                settled=settled,
             )
 
     async def _pause(self, row: OutboxMessage, error: str, client: AsyncWebClient | None) -> None:

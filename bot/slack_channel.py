@@ -13,11 +13,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from . import finance_channel
+
 log = logging.getLogger(__name__)
 
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 METADATA_EVENT = "ponto_slack_outbox"
-MAX_PAGES = 50
 
 
 class ChannelPoster:
@@ -32,13 +33,26 @@ class ChannelPoster:
     async def already_posted(
         self, client: AsyncWebClient, channel_id: str, outbox_id: int, created_at: datetime
     ) -> str | None:
-        """After a crash, a message may be in Slack though not marked sent: find it by its outbox id."""
+        """After a claim whose outcome is unknown, the message may be in Slack: find it by its outbox id.
+
+        A refused lookup (the app left the channel, a scope is missing) is logged and counts as not found:
+        posting goes on, at worst twice, rather than stopping for the whole workspace.
+        """
         oldest = str((created_at - timedelta(minutes=1)).timestamp())
         cursor = None
         for _ in range(10):
-            page = await client.conversations_history(
-                channel=channel_id, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
-            )
+            try:
+                page = await client.conversations_history(
+                    channel=channel_id, oldest=oldest, limit=200, include_all_metadata=True, cursor=cursor
+                )
+            except SlackApiError as exc:
+                log.warning(
+                    "outbox %s: could not check %s for an earlier post (%s); posting",
+                    outbox_id,
+                    channel_id,
+                    exc.response.get("error"),
+                )
+                return None
             message: dict[str, Any]
             for message in page.get("messages", []):
                 metadata: dict[str, Any] = message.get("metadata") or {}
@@ -93,26 +107,21 @@ class ChannelPoster:
                 await asyncio.sleep(wait)
 
     async def resolve(self, client: AsyncWebClient, team_id: str, channel: str) -> str:
-        """An id as is; a name ('#finance' or 'finance') looked up once and cached."""
+        """An id as is; a name ('#finance' or 'finance') looked up once, joined when public, and cached."""
         if CHANNEL_ID.match(channel):
             return channel
         key = (team_id, channel.lstrip("#").lower())
         if key in self._channel_ids:
             return self._channel_ids[key]
-        cursor = None
-        for _ in range(MAX_PAGES):
-            page = await client.conversations_list(
-                types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
-            )
-            found: dict[str, Any]
-            for found in page.get("channels", []):
-                if found.get("name", "").lower() == key[1]:
-                    self._channel_ids[key] = found["id"]
-                    return str(found["id"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-        raise SlackApiError(f"channel {channel} not found", {"ok": False, "error": "channel_not_found"})
+        found = await finance_channel.find_by_name(client, key[1])
+        if found is None:
+            raise SlackApiError(f"channel {channel} not found", {"ok": False, "error": "channel_not_found"})
+        ready = await finance_channel.make_ready(client, found)
+        if not ready.ready:
+            raise SlackApiError(str(ready.problem), {"ok": False, "error": "not_in_channel"})
+        self._channel_ids[key] = str(found["id"])
+        self._joined.add(str(found["id"]))
+        return str(found["id"])
 
     async def update(self, client: AsyncWebClient, channel_id: str, ts: str, text: str, blocks: list[dict]) -> None:
         """chat.update of a message posted earlier, paced like a post."""

@@ -156,6 +156,7 @@ async def command(request: Request) -> Response:
             "response_url": response_url,
             "trigger_id": secrets.token_hex(8),
             "is_enterprise_install": "false",
+            **({"enterprise_id": sandbox.workspace.enterprise_id} if sandbox.workspace.enterprise_id else {}),
         }
     )
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
@@ -186,6 +187,8 @@ async def action(request: Request) -> Response:
         "user": {"id": user, "username": sandbox.workspace.users[user].name, "team_id": sandbox.workspace.team_id},
         "api_app_id": sandbox.workspace.app_id,
         "token": "sandbox-verification-token",
+        "enterprise": {"id": sandbox.workspace.enterprise_id} if sandbox.workspace.enterprise_id else None,
+        "is_enterprise_install": False,
         "container": {"type": "message", "message_ts": ts, "channel_id": channel.id, "is_ephemeral": ephemeral},
         "trigger_id": secrets.token_hex(8),
         "channel": {"id": channel.id, "name": channel.name},
@@ -273,9 +276,14 @@ async def control_faults(request: Request) -> Response:
 
 
 async def control_channels(request: Request) -> Response:
-    """{"channel": id, "is_archived"?: bool, "members"?: [...]} changes a channel, as an admin would."""
+    """{"channel": id or name, "is_archived"?: bool, "members"?: [...]} changes a channel, as an admin would;
+    {"name": ..., "is_private"?: bool, "members"?: [...]} creates one."""
     workspace = _sandbox(request).workspace
     body = await request.json()
+    if body.get("name") and not body.get("channel"):
+        members = set(body.get("members") or workspace.users)
+        created = workspace.add_channel(str(body["name"]), is_private=bool(body.get("is_private")), members=members)
+        return JSONResponse({"channel": created.id, "members": sorted(created.members)}, status_code=201)
     channel = workspace.find_channel(str(body.get("channel", "")))
     if channel is None:
         return JSONResponse({"error": "channel not found"}, status_code=404)
@@ -284,6 +292,28 @@ async def control_channels(request: Request) -> Response:
     if "members" in body:
         channel.members = set(body["members"])
     return JSONResponse({"channel": channel.id, "is_archived": channel.is_archived, "members": sorted(channel.members)})
+
+
+async def control_history(request: Request) -> Response:
+    """For tests: every message of a channel, newest first, with metadata; not an app call, so no scope."""
+    channel = _sandbox(request).workspace.find_channel(request.query_params.get("channel", ""))
+    if channel is None:
+        return JSONResponse({"error": "channel not found"}, status_code=404)
+    return JSONResponse({"channel": channel.id, "messages": list(reversed(channel.messages))})
+
+
+async def control_scopes(request: Request) -> Response:
+    """The scopes the app's token holds and the ones its calls needed so far (to check the manifest)."""
+    api_state = _sandbox(request).api
+    return JSONResponse({"granted": sorted(api_state.scopes), "used": sorted(api_state.scopes_used)})
+
+
+async def control_workspace(request: Request) -> Response:
+    """{"enterprise_id": "E0..."}: the workspace belongs to an Enterprise Grid org (set before install)."""
+    workspace = _sandbox(request).workspace
+    body = await request.json()
+    workspace.enterprise_id = body.get("enterprise_id") or None
+    return JSONResponse({"team_id": workspace.team_id, "enterprise_id": workspace.enterprise_id})
 
 
 async def channel_page(request: Request) -> Response:
@@ -349,6 +379,9 @@ def create_app(sandbox: SlackSandbox) -> Starlette:
             Route("/_control/ephemeral", control_ephemeral, methods=["GET"]),
             Route("/_control/faults", control_faults, methods=["POST", "DELETE"]),
             Route("/_control/channels", control_channels, methods=["POST"]),
+            Route("/_control/scopes", control_scopes, methods=["GET"]),
+            Route("/_control/history", control_history, methods=["GET"]),
+            Route("/_control/workspace", control_workspace, methods=["POST"]),
         ]
     )
     app.state.sandbox = sandbox

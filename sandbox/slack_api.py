@@ -11,6 +11,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .slack_limits import message_problem
+from .slack_scopes import HISTORY, LIST_TYPES, READ, kind, manifest_scopes
 from .slack_state import DEFAULT_OAUTH_CLIENT, Channel, Workspace
 
 Handler = Callable[["SlackApi", dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -32,14 +34,14 @@ class ApiError(Exception):
         self.extra = extra
 
 
-def _channel_json(channel: Channel) -> dict[str, Any]:
+def _channel_json(channel: Channel, member: str) -> dict[str, Any]:
     return {
         "id": channel.id,
         "name": channel.name,
         "is_channel": not channel.is_private,
         "is_private": channel.is_private,
         "is_archived": channel.is_archived,
-        "is_member": False,
+        "is_member": member in channel.members,
         "num_members": len(channel.members),
     }
 
@@ -47,10 +49,13 @@ def _channel_json(channel: Channel) -> dict[str, Any]:
 class SlackApi:
     """Dispatches /api/<method> calls against the workspace state."""
 
-    def __init__(self, workspace: Workspace, bot_token: str) -> None:
+    def __init__(self, workspace: Workspace, bot_token: str, scopes: frozenset[str] | None = None) -> None:
         self.workspace = workspace
         self.bot_token = bot_token
-        self.tokens = {bot_token}  # plus the ones issued by oauth.v2.access
+        self.scopes = manifest_scopes() if scopes is None else scopes
+        self.tokens = {bot_token: self.scopes}  # plus the ones issued by oauth.v2.access
+        self.scopes_used: set[str] = set()  # every scope a call needed and had
+        self._granted: frozenset[str] = frozenset()
         self.install_codes: dict[str, str] = {}  # code -> installing user
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.faults: list[dict[str, Any]] = []  # {"method", "status" or "error", "count", "retry_after"}
@@ -78,6 +83,7 @@ class SlackApi:
             return JSONResponse({"ok": False, "error": "not_authed"})
         if token not in self.tokens:
             return JSONResponse({"ok": False, "error": "invalid_auth"})
+        self._granted = self.tokens[token]  # handlers do not await, so this is the current call's
         try:
             result = await handler(self, params)
         except ApiError as exc:
@@ -96,26 +102,39 @@ class SlackApi:
         if user is None:
             return {"ok": False, "error": "invalid_code"}
         token = f"xoxb-installed-{secrets.token_hex(8)}"
-        self.tokens.add(token)
+        self.tokens[token] = self.scopes
         ws = self.workspace
         return {
             "ok": True,
             "access_token": token,
             "token_type": "bot",
-            "scope": "commands,chat:write",
+            "scope": ",".join(sorted(self.scopes)),
             "bot_user_id": ws.bot_user_id,
             "app_id": ws.app_id,
             "team": {"id": ws.team_id, "name": ws.team_name},
-            "enterprise": None,
+            "enterprise": {"id": ws.enterprise_id, "name": "Demo Grid"} if ws.enterprise_id else None,
             "is_enterprise_install": False,
             "authed_user": {"id": user},
         }
 
+    def require(self, scope: str) -> None:
+        """Slack's answer to a call the token lacks the scope for."""
+        if scope not in self._granted:
+            raise ApiError("missing_scope", needed=scope, provided=",".join(sorted(self._granted)))
+        self.scopes_used.add(scope)
+
+    def has(self, scope: str) -> bool:
+        return scope in self._granted
+
     def channel(self, params: dict[str, Any]) -> Channel:
+        """The channel a call names; a private one the bot is not in does not exist for it."""
         channel = self.workspace.find_channel(str(params.get("channel", "")))
-        if channel is None:
+        if channel is None or (channel.is_private and not self.is_member(channel)):
             raise ApiError("channel_not_found")
         return channel
+
+    def is_member(self, channel: Channel) -> bool:
+        return self.workspace.bot_user_id in channel.members
 
 
 async def _params(request: Request) -> dict[str, Any]:
@@ -142,10 +161,11 @@ def _token(request: Request, params: dict[str, Any]) -> str | None:
 def _message_content(params: dict[str, Any]) -> dict[str, Any]:
     if not params.get("text") and not params.get("blocks"):
         raise ApiError("no_text")
-    blocks = params.get("blocks") or []
-    if len(blocks) > 50:
-        raise ApiError("invalid_blocks")
-    return {"text": params.get("text") or "", "blocks": blocks}
+    text, blocks = str(params.get("text") or ""), params.get("blocks") or []
+    problem = message_problem(text, blocks)
+    if problem:
+        raise ApiError(problem)
+    return {"text": text, "blocks": blocks}
 
 
 @method("auth.test")
@@ -158,17 +178,22 @@ async def auth_test(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
         "team_id": ws.team_id,
         "user_id": ws.bot_user_id,
         "bot_id": ws.bot_id,
+        "enterprise_id": ws.enterprise_id,
         "is_enterprise_install": False,
     }
 
 
 @method("chat.postMessage")
 async def post_message(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    """A public channel the bot is not in takes posts only with chat:write.public."""
+    api.require("chat:write")
     channel = api.channel(params)
     if channel.is_archived:
         raise ApiError("is_archived")
-    if channel.is_private and api.workspace.bot_user_id not in channel.members:
-        raise ApiError("not_in_channel")
+    if not api.is_member(channel):
+        if not api.has("chat:write.public"):
+            raise ApiError("not_in_channel")
+        api.require("chat:write.public")
     message = {
         "type": "message",
         "ts": api.workspace.next_ts(),
@@ -187,6 +212,7 @@ async def post_message(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
 
 @method("chat.postEphemeral")
 async def post_ephemeral(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    api.require("chat:write")
     channel = api.channel(params)
     user = str(params.get("user", ""))
     if user not in api.workspace.users:
@@ -200,6 +226,7 @@ async def post_ephemeral(api: SlackApi, params: dict[str, Any]) -> dict[str, Any
 
 @method("chat.update")
 async def update(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    api.require("chat:write")
     channel = api.channel(params)
     message = api.workspace.find_message(channel, str(params.get("ts", "")))
     if message is None:
@@ -222,28 +249,51 @@ def _page(items: list[Any], params: dict[str, Any], default: int = 100) -> tuple
 
 @method("conversations.list")
 async def conversations_list(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
-    channels = [_channel_json(c) for c in api.workspace.channels.values() if not c.is_archived]
+    """Each requested type needs its scope; private channels are listed only when the bot is in them."""
+    types = {t.strip() for t in str(params.get("types") or "public_channel").split(",") if t.strip()}
+    for name in sorted(types):
+        if name not in LIST_TYPES:
+            raise ApiError("invalid_types")
+        api.require(LIST_TYPES[name])
+    archived = str(params.get("exclude_archived", "")).lower() not in ("1", "true")
+    channels = [
+        _channel_json(c, api.workspace.bot_user_id)
+        for c in api.workspace.channels.values()
+        if kind(c) != "im"
+        and (archived or not c.is_archived)
+        and ("private_channel" if c.is_private else "public_channel") in types
+        and (not c.is_private or api.is_member(c))
+    ]
     chunk, cursor = _page(channels, params)
     return {"channels": chunk, "response_metadata": {"next_cursor": cursor}}
 
 
 @method("conversations.info")
 async def conversations_info(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
-    return {"channel": _channel_json(api.channel(params))}
+    channel = api.channel(params)
+    api.require(READ[kind(channel)])
+    return {"channel": _channel_json(channel, api.workspace.bot_user_id)}
 
 
 @method("conversations.join")
 async def conversations_join(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    api.require("channels:join")
     channel = api.channel(params)
     if channel.is_private:
         raise ApiError("method_not_supported_for_channel_type")
+    if channel.is_archived:
+        raise ApiError("is_archived")
     channel.members.add(api.workspace.bot_user_id)
-    return {"channel": _channel_json(channel)}
+    return {"channel": _channel_json(channel, api.workspace.bot_user_id)}
 
 
 @method("conversations.history")
 async def conversations_history(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    """Only members read a channel's history, with the history scope of its type."""
     channel = api.channel(params)
+    api.require(HISTORY[kind(channel)])
+    if not api.is_member(channel):
+        raise ApiError("not_in_channel")
     newest_first = list(reversed(channel.messages))
     if params.get("oldest"):
         newest_first = [m for m in newest_first if float(m["ts"]) > float(params["oldest"])]
@@ -257,6 +307,7 @@ async def conversations_history(api: SlackApi, params: dict[str, Any]) -> dict[s
 
 @method("users.info")
 async def users_info(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    api.require("users:read")
     user = api.workspace.users.get(str(params.get("user", "")))
     if user is None:
         raise ApiError("user_not_found")

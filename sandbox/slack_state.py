@@ -41,6 +41,7 @@ class Workspace:
     bot_user_id: str = "U0BOT"
     bot_id: str = "B0BOT"
     app_id: str = "A0PONTO"
+    enterprise_id: str | None = None  # set: the workspace belongs to an Enterprise Grid org
     users: dict[str, User] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
@@ -71,6 +72,13 @@ class Workspace:
             return self.channels.setdefault(dm.id, dm)
         name = ref.lstrip("#")
         return next((c for c in self.channels.values() if c.name == name), None)
+
+    def add_channel(self, name: str, *, is_private: bool, members: set[str]) -> Channel:
+        channel = Channel(
+            f"C0{name.upper().replace('-', '')[:12]}{len(self.channels)}", name, is_private, members=members
+        )
+        self.channels[channel.id] = channel
+        return channel
 
     def find_message(self, channel: Channel, ts: str) -> dict[str, Any] | None:
         return next((m for m in channel.messages if m["ts"] == ts), None)

@@ -141,7 +141,9 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claims: Mapped[int] = mapped_column(Integer, default=0)  # >1: may have been posted before a crash
+    # Claims whose outcome is unknown (a crash, a timeout, a 5xx) plus the current one: >1 means it may
+    # already be in Slack. A claim Slack answered is given back, so a 429 never causes a lookup.
+    claims: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(64))

@@ -118,9 +118,20 @@ async def counts(session: AsyncSession, workspace_id: int) -> dict[str, int]:
 
 
 async def postpone_channel(
-    session: AsyncSession, workspace_id: int, channel: str, *, until: datetime, error: str, message_id: int
+    session: AsyncSession,
+    workspace_id: int,
+    channel: str,
+    *,
+    until: datetime,
+    error: str,
+    message_id: int,
+    settled: bool = False,
 ) -> None:
-    """Hold every pending message of a channel, so they still arrive in order after a retry."""
+    """Hold every pending message of a channel, so they still arrive in order after a retry.
+
+    `settled`: Slack answered, so nothing was posted and the claim is given back (no lookup next time);
+    after a timeout or a 5xx the claim stays counted and the next attempt looks in the channel first.
+    """
     await session.execute(
         update(OutboxMessage)
         .where(
@@ -134,7 +145,25 @@ async def postpone_channel(
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(attempts=OutboxMessage.attempts + 1, last_error=error, lease_until=None)
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            last_error=error,
+            lease_until=None,
+            claims=OutboxMessage.claims - (1 if settled else 0),
+        )
+    )
+
+
+async def move_pending(session: AsyncSession, workspace_id: int, old_channel: str, new_channel: str) -> None:
+    """Queued messages for a channel name go to its id, so holds and order see one channel."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.channel == old_channel,
+            OutboxMessage.status == "pending",
+        )
+        .values(channel=new_channel)
     )
 
 

@@ -25,6 +25,16 @@ async def get_or_create(session: AsyncSession, team_id: str, *, finance_channel:
     return workspace
 
 
+async def set_finance_channel(
+    session: AsyncSession, workspace_id: int, channel_id: str, *, replacing: str | None = None
+) -> None:
+    """Post to this channel id from now on; with `replacing`, only if that is still the channel."""
+    workspace = await session.get(Workspace, workspace_id)
+    if workspace is not None and (replacing is None or workspace.finance_channel == replacing):
+        workspace.finance_channel = channel_id
+        await session.flush()
+
+
 async def team_ids(session: AsyncSession, workspace_ids: Iterable[int]) -> dict[int, str]:
     ids = set(workspace_ids)
     if not ids:

@@ -65,3 +65,9 @@ async def connected_by(session: AsyncSession, team_id: str) -> str | None:
     workspace = await workspaces.get_by_team(session, team_id)
     connection = await connections.get_for_workspace(session, workspace.id) if workspace else None
     return connection.connected_by if connection is not None and connection.status == "active" else None
+
+
+async def finance_channel(session: AsyncSession, team_id: str) -> str | None:
+    """Where the workspace's updates go: a channel id, or a name not resolved yet."""
+    workspace = await workspaces.get_by_team(session, team_id)
+    return workspace.finance_channel if workspace else None

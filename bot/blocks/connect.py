@@ -6,13 +6,13 @@ from ..formatting import escape_mrkdwn
 from .kit import Block, Message, actions, button, confirm, section
 
 
-def consent_link(url: str, *, reconnect: bool) -> Message:
+def consent_link(url: str, *, reconnect: bool, channel_note: str = "") -> Message:
     intro = (
         "This workspace is already connected to Ponto. Approving again replaces the connection."
         if reconnect
         else "Connect your company's bank accounts through Ponto."
     )
-    text = f"{intro} Open the consent page within 10 minutes: {url}"
+    text = f"{intro} Open the consent page within 10 minutes: {url} {channel_note}".rstrip()
     blocks: list[Block] = [
         {
             "type": "section",
@@ -39,6 +39,8 @@ def consent_link(url: str, *, reconnect: bool) -> Message:
             ],
         },
     ]
+    if channel_note:
+        blocks.append(section(channel_note))
     return text, blocks
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from worker.status import Status
 
-from ..formatting import escape_mrkdwn, iban, money, slack_date
+from ..formatting import channel, escape_mrkdwn, iban, money, slack_date
 from ..slack_refusals import explain
 from .kit import Message, section
 
 HELP_LINES = (
-    ("activate", "connect (or reconnect) the company's Ponto organization; admins only"),
+    ("activate", "connect (or reconnect) the company's Ponto organization; updates go to this channel; admins only"),
+    ("channel [#name]", "send the updates to this channel (or the one named); admins only"),
     ("status", "the connection, its accounts and the last sync"),
     ("transactions [IBAN or account name] [days]", "the latest transactions, newest first"),
     ("balance", "each account's balance, the change since the last summary, totals per currency"),
@@ -40,7 +41,7 @@ def status_message(status: Status, locale: str) -> Message:
     last_sync = status.last_sync
     lines = [
         f"*{name}*: {state} by <@{connection.connected_by}> on {slack_date(connection.connected_at)}",
-        f"Finance channel: {escape_mrkdwn(status.finance_channel or '?')}",
+        f"Finance channel: {channel(status.finance_channel)}",
         f"Last sync: {slack_date(last_sync) if last_sync else 'not yet'}",
     ]
     waiting, failed = status.outbox.get("pending", 0), status.outbox.get("failed", 0)

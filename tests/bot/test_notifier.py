@@ -98,7 +98,7 @@ async def _paused(sessions: async_sessionmaker) -> str | None:
 
 @pytest.mark.parametrize(
     ("channel", "reason"),
-    [("#no-such-channel", "channel_not_found"), ("G0SECRET", "method_not_supported_for_channel_type")],
+    [("#no-such-channel", "channel_not_found"), ("G0SECRET", "channel_not_found"), ("#secret", "channel_not_found")],
 )
 async def test_a_refused_channel_pauses_the_workspace_and_keeps_the_outbox(stand_in, sessions, channel, reason):
     sandbox, api_url = stand_in
@@ -177,6 +177,80 @@ async def test_after_a_crash_a_posted_message_is_found_not_posted_again(stand_in
     assert len(sandbox.workspace.channels["C0FINANCE"].messages) == 1
     (row,) = await _rows(sessions)
     assert row.status == "sent" and row.slack_ts == sandbox.workspace.channels["C0FINANCE"].messages[0]["ts"]
+
+
+def _called(sandbox: slack_sandbox.SlackSandbox, method: str) -> int:
+    return sum(1 for name, _params in sandbox.api.calls if name == method)
+
+
+async def test_a_name_is_resolved_once_stored_by_id_and_the_public_channel_joined(stand_in, sessions) -> None:
+    sandbox, api_url = stand_in
+    await _queue(sessions, "#finance")
+    await _queue(sessions, "#finance")
+    await _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, api_url)).deliver_due()
+    finance = sandbox.workspace.channels["C0FINANCE"]
+    assert len(finance.messages) == 2 and sandbox.workspace.bot_user_id in finance.members  # joined: history works
+    async with sessions() as session:
+        workspace = await workspaces.get_by_team(session, "T0DEMO")
+    assert workspace is not None and workspace.finance_channel == "C0FINANCE"
+    assert _called(sandbox, "conversations.list") == 1 and _called(sandbox, "conversations.join") == 1
+    assert {r.channel for r in await _rows(sessions)} == {"C0FINANCE"}
+
+
+async def test_a_private_channel_the_app_was_invited_to_is_found_by_name(stand_in, sessions) -> None:
+    sandbox, api_url = stand_in
+    sandbox.workspace.channels["G0SECRET"].members.add(sandbox.workspace.bot_user_id)
+    await _queue(sessions, "#secret")
+    await _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, api_url)).deliver_due()
+    assert [r.status for r in await _rows(sessions)] == ["sent"]
+    assert len(sandbox.workspace.channels["G0SECRET"].messages) == 1
+
+
+async def test_a_rate_limited_post_is_not_looked_up_but_one_after_a_server_error_is(stand_in, sessions) -> None:
+    """Slack answering 429 means nothing was posted; a 5xx may have posted, so the channel is read first."""
+    sandbox, api_url = stand_in
+    sandbox.workspace.channels["C0FINANCE"].members.add(sandbox.workspace.bot_user_id)
+    await _queue(sessions, "C0FINANCE")
+    clock = [NOW]
+
+    async def client_for_team(team_id: str) -> AsyncWebClient:
+        return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=api_url)  # no client retries: one answer each
+
+    notifier = Notifier(sessions, client_for_team, locale="en_BE", clock=lambda: clock[0], pace_seconds=0.01)
+    sandbox.api.faults.append({"method": "chat.postMessage", "status": 429, "retry_after": 0, "count": 2})
+    for _ in range(3):
+        await notifier.deliver_due()
+        clock[0] += timedelta(minutes=10)
+    assert [r.status for r in await _rows(sessions)] == ["sent"]
+    assert _called(sandbox, "conversations.history") == 0
+
+    await _queue(sessions, "C0FINANCE")
+    sandbox.api.faults.append({"method": "chat.postMessage", "status": 503, "count": 1})
+    for _ in range(2):
+        await notifier.deliver_due()
+        clock[0] += timedelta(minutes=10)
+    assert [r.status for r in await _rows(sessions)] == ["sent", "sent"]
+    assert _called(sandbox, "conversations.history") == 1
+
+
+async def test_a_refused_lookup_does_not_stop_posting(stand_in, sessions) -> None:
+    """The app left the channel: history answers not_in_channel; the post still goes out (after joining)."""
+    sandbox, api_url = stand_in
+    message_id = await _queue(sessions, "C0FINANCE")
+    async with sessions.begin() as session:  # claimed by a notifier that died: the outcome is unknown
+        await outbox.claim_due(session, now=NOW)
+    later = Notifier(
+        sessions,
+        lambda team: _same(web_client(DEFAULT_BOT_TOKEN, api_url)),
+        locale="en_BE",
+        clock=lambda: NOW + outbox.LEASE + timedelta(seconds=1),
+    )
+    assert await later.deliver_due() == 1
+    assert await _paused(sessions) is None
+    (row,) = await _rows(sessions)
+    assert row.status == "sent" and row.id == message_id
+    assert _called(sandbox, "conversations.history") == 1
+    assert len(sandbox.workspace.channels["C0FINANCE"].messages) == 1
 
 
 async def _same(client: AsyncWebClient) -> AsyncWebClient:
