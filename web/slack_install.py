@@ -9,6 +9,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import desc, select
 
 from bot.app import BOT_SCOPES, web_client
 from bot.installation_store import EncryptedInstallationStore
@@ -47,7 +48,22 @@ async def slack_install(
     )
 
     async def per_team(team_id: str) -> AsyncWebClient | None:
-        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+        """A workspace of an Enterprise Grid org is stored under its enterprise id: look that up by team."""
+        enterprise_id = await enterprise_of(plain_store, team_id)
+        bot = await store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
         return web_client(bot.bot_token, wiring.slack_api_url) if bot and bot.bot_token else None
 
     return oauth_settings, per_team
+
+
+async def enterprise_of(store: AsyncSQLAlchemyInstallationStore, team_id: str) -> str | None:
+    """The enterprise id of the team's latest install (None outside Enterprise Grid)."""
+    bots = store.bots.c
+    query = (
+        select(bots.enterprise_id)
+        .where(bots.client_id == store.client_id, bots.team_id == team_id, bots.bot_token.is_not(None))
+        .order_by(desc(bots.installed_at))
+        .limit(1)
+    )
+    async with store.engine.connect() as connection:
+        return await connection.scalar(query)

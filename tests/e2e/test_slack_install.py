@@ -7,11 +7,14 @@ import sqlite3
 from pathlib import Path
 
 import httpx
+import pytest
 
 from harness.server import connect, free_port, start_server, start_stand_in, submit_first_form
 
 
-def test_install_then_connect_with_the_installed_token(tmp_path: Path) -> None:
+@pytest.mark.parametrize("enterprise_id", [None, "E0GRID"])
+def test_install_then_connect_with_the_installed_token(tmp_path: Path, enterprise_id: str | None) -> None:
+    """Also for a workspace of an Enterprise Grid org, whose install is stored under its enterprise id."""
     app_port, slack_port = free_port(), free_port()
     app_url = f"http://127.0.0.1:{app_port}"
     slack_base = f"http://127.0.0.1:{slack_port}/sandbox/slack"
@@ -27,6 +30,7 @@ def test_install_then_connect_with_the_installed_token(tmp_path: Path) -> None:
     server = start_server(tmp_path, env, port=app_port, slack_base=slack_base)
     try:
         with httpx.Client(timeout=20) as client:
+            client.post(f"{slack_base}/_control/workspace", json={"enterprise_id": enterprise_id})
             server.slash(client, "help")  # not installed yet: bolt says so instead of failing silently
             assert "Ask an admin to install it again" in server.wait_ephemeral(client, "U0DEMO", 1)["text"]
 
@@ -42,6 +46,7 @@ def test_install_then_connect_with_the_installed_token(tmp_path: Path) -> None:
             assert done.status_code == 200 and "slack://app?team=T0DEMO" in done.text, done.text
 
             with sqlite3.connect(server.db_path) as db:
+                assert db.execute("SELECT enterprise_id FROM slack_bots").fetchone()[0] == enterprise_id
                 stored = [row[0] for row in db.execute("SELECT bot_token FROM slack_bots")]
                 stored += [row[0] for row in db.execute("SELECT bot_token FROM slack_installations")]
             assert stored and all(t.startswith("fernet:") and "xoxb" not in t for t in stored)  # encrypted at rest
