@@ -35,8 +35,17 @@ def slack_date(moment: datetime, fallback_format: str = "%d %b %Y %H:%M UTC") ->
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment.strftime(fallback_format)}>"
 
 
-def escape_mrkdwn(text: str) -> str:
-    """Slack's three control characters, escaped as its docs ask."""
+OUTSIDE_TEXT_LIMIT = 300  # SEPA allows 140 for remittance and 70 for names: more is noise, or an attack
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, the cut marked with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def escape_mrkdwn(text: str, limit: int = OUTSIDE_TEXT_LIMIT) -> str:
+    """Slack's three control characters, escaped as its docs ask; clipped first, so no entity is cut."""
+    text = clip(text, limit)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -10,7 +10,7 @@ from worker import notices
 from .blocks import alerts
 from .blocks.balances import balance_summary
 from .blocks.invoices import invoice_paid, match_question
-from .blocks.kit import Message
+from .blocks.kit import Message, within_limits
 from .blocks.overview import accounts_overview, disconnected
 from .blocks.transactions import import_summary, transaction, transactions_digest
 
@@ -44,7 +44,7 @@ def render(notice: notices.Notice, locale: str) -> Message:
         renderer = RENDERERS[type(notice)]
     except KeyError as exc:
         raise UnknownMessageKind(notice.kind) from exc
-    return renderer(notice, locale)
+    return within_limits(renderer(notice, locale))
 
 
 def render_row(kind: str, fields: dict[str, Any], locale: str) -> Message:

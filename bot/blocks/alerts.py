@@ -14,7 +14,7 @@ from worker.notices import (
     SlackPaused,
 )
 
-from ..formatting import escape_mrkdwn, iban, slack_date
+from ..formatting import channel, escape_mrkdwn, iban, slack_date
 from .kit import Message, actions, button, section
 
 
@@ -67,9 +67,9 @@ def account_revoked(notice: AccountRevoked, _locale: str) -> Message:
 
 
 def slack_paused(notice: SlackPaused, _locale: str) -> Message:
-    text = escape_mrkdwn(
-        f"I can no longer post in {notice.channel} because {notice.advice} Until then finance messages are on hold "
-        "and kept; type /ponto resume when it is fixed."
+    text = (
+        f"I can no longer post in {channel(notice.channel)} because {escape_mrkdwn(notice.advice)} Until then "
+        "finance messages are on hold and kept; type /ponto resume when it is fixed."
     )
     return text, [section(f":pause_button: {text}")]
 

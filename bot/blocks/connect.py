@@ -65,8 +65,8 @@ def renewal_link(link: str) -> Message:
 def confirm_disconnect(organization: str) -> Message:
     """`/ponto deactivate` asks before it revokes anything."""
     text = (
-        f"Disconnect {organization}? Ponto access is revoked, the stored tokens are deleted and bank updates "
-        "stop. You can connect again later with `/ponto activate`."
+        f"Disconnect {escape_mrkdwn(organization)}? Ponto access is revoked, the stored tokens are deleted and "
+        "bank updates stop. You can connect again later with `/ponto activate`."
     )
     disconnect = button(
         "deactivate_confirm",
@@ -75,4 +75,4 @@ def confirm_disconnect(organization: str) -> Message:
         style="danger",
         confirm=confirm("Disconnect Ponto?", f"Revoke the access to {organization} now?", "Disconnect", "Keep"),
     )
-    return text, [section(escape_mrkdwn(text)), actions(disconnect)]
+    return text, [section(text), actions(disconnect)]

@@ -20,10 +20,19 @@ def bank_line_text(line: BankLineView, locale: str) -> str:
     return f"{money(line.amount, line.currency, locale)} from {who} on {when}" + (f" · _{text}_" if text else "")
 
 
+HEADLINE_NUMBERS = 5  # a transfer can settle dozens of invoices: the headline names a few, the rows list them
+
+
+def invoice_numbers(invoices: list[InvoiceView], shown: int = HEADLINE_NUMBERS) -> str:
+    """ "A, B and 38 more", escaped."""
+    named = esc(", ".join(i.number for i in invoices[:shown]))
+    return named if len(invoices) <= shown else f"{named} and {len(invoices) - shown} more"
+
+
 def payment_headline(notice: InvoicePaid, locale: str) -> str:
     """ "Invoice X marked paid" only when nothing remains; otherwise what was received and what is open."""
     invoices, currency = notice.invoices, notice.line.currency
-    numbers = esc(", ".join(i.number for i in invoices))
+    numbers = invoice_numbers(invoices)
     applied = sum(i.applied or 0 for i in invoices)
     remaining = sum(i.remaining for i in invoices)
     if remaining:
@@ -57,7 +66,9 @@ def invoice_paid(notice: InvoicePaid, locale: str) -> Message:
         else f"Chosen by {mention(notice.by)}"
     )
     rows = "\n".join(_invoice_row(i, locale) for i in notice.invoices)
-    numbers = ", ".join(i.number for i in notice.invoices)
+    numbers = ", ".join(i.number for i in notice.invoices[:HEADLINE_NUMBERS])
+    if len(notice.invoices) > HEADLINE_NUMBERS:
+        numbers += f" and {len(notice.invoices) - HEADLINE_NUMBERS} more"
     facts = context(f"Bank line: {bank_line_text(notice.line, locale)}", who[:500])
     if notice.undone_by:
         when = f" {slack_date(notice.undone_at)}" if notice.undone_at else ""

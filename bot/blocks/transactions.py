@@ -60,7 +60,7 @@ def transactions_digest(notice: TransactionsDigest, locale: str) -> Message:
     if more > 0:
         lines.append(f"…and {more} more: `/ponto transactions {iban(notice.account_iban)}`")
     account = f"*{escape_mrkdwn(notice.account_name)}* `{iban(notice.account_iban)}`\n{totals}"
-    return text, [header(f"{count} new transactions"), section(account), section("\n".join(lines)[:2990])]
+    return text, [header(f"{count} new transactions"), section(account), section("\n".join(lines))]
 
 
 def import_summary(notice: ImportSummary, _locale: str) -> Message:
@@ -82,7 +82,7 @@ def transactions_list(rows: list[BankLineView], *, title: str, locale: str, more
         text = f"{title}: no transactions."
         return text, [section(text)]
     lines = [f"`{_day(r.execution_date)}`  {_short_line(r, locale, width=50)}" for r in rows]
-    blocks = [section(f"*{escape_mrkdwn(title)}*"), section("\n".join(lines)[:2990])]
+    blocks = [section(f"*{escape_mrkdwn(title)}*"), section("\n".join(lines))]
     if more_value:
         blocks.append(actions(button("transactions_more", "More", more_value)))
     return f"{title}: {len(rows)} transactions", blocks

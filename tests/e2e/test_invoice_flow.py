@@ -311,3 +311,46 @@ def test_cli_import_refuses_bad_files_whole_and_imports_the_good(
     assert "bomb.xml: refused" in done.stdout and "ok       " in done.stdout
     numbers = {i["number"] for i in browser.get(f"{server.url}/api/invoices", headers=AUTH).json()["invoices"]}
     assert "Snippet1" in numbers and "OK-1" not in numbers and "BAD-2" not in numbers
+
+
+def test_one_transfer_settling_forty_invoices_is_posted_within_slacks_limits(
+    server: Server, browser: httpx.Client
+) -> None:
+    """The stand-in refuses a section over 3,000 characters, as Slack does: the message must still arrive."""
+    invoices = [
+        {
+            "number": f"BULK-2026-{1000 + n}",
+            "customer": "Grossiste Général de Belgique et du Grand-Duché de Luxembourg SA",
+            "amount": f"{100 + n}.{n:02d}",
+            "currency": "EUR",
+            "issue_date": ISSUED,
+            "due_date": DUE,
+            "kind": "sales",
+        }
+        for n in range(1, 41)
+    ]
+    created = browser.post(f"{server.url}/api/invoices", json=invoices, headers=AUTH)
+    assert created.status_code == 201, created.text
+    total = sum(int(i["amount"].replace(".", "")) for i in invoices)
+    ponto_control(
+        server,
+        browser,
+        "transactions",
+        {
+            "account_id": first_account(server, browser),
+            "transactions": [
+                {
+                    "amount": f"{total // 100}.{total % 100:02d}",
+                    "remittanceInformation": " ".join(i["number"] for i in invoices),
+                    "counterpartName": "GROSSISTE GENERAL <!channel>",
+                }
+            ],
+        },
+    )
+    first_five = ", ".join(i["number"] for i in invoices[:5])
+    paid = wait_message(server, browser, f"Invoices {first_five} and 35 more marked paid")
+    shown = paid["blocks"][0]["text"]["text"]
+    assert len(shown) <= 3000 and "BULK-2026-1040" not in shown and "more" in shown.splitlines()[-1]
+    assert "<!channel>" not in str(paid)
+    status = browser.get(f"{server.url}/api/invoices", params={"status": "paid"}, headers=AUTH).json()
+    assert {i["number"] for i in invoices} <= {i["number"] for i in status["invoices"]}
