@@ -24,6 +24,7 @@ RENDERERS: dict[type[notices.Notice], Renderer] = {
     notices.ImportSummary: import_summary,
     notices.BalanceSummary: balance_summary,
     notices.ReauthorizationNeeded: alerts.reauthorization_needed,
+    notices.SyncFailing: alerts.sync_failing,
     notices.ReconnectNeeded: alerts.reconnect_needed,
     notices.OrganizationBlocked: alerts.organization_blocked,
     notices.OrganizationUnblocked: alerts.organization_unblocked,

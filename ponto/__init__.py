@@ -25,7 +25,7 @@ from .oauth import (
     code_challenge,
     make_code_verifier,
 )
-from .signing import RequestSigner
+from .signing import RequestSigner, signed_client
 from .tokens import MemoryTokenStore, StaticToken, TokenManager, TokenSource, TokenStore
 from .transport import RetryPolicy
 
@@ -49,6 +49,7 @@ __all__ = [
     "PontoTransportError",
     "ReconnectRequired",
     "RequestSigner",
+    "signed_client",
     "RetryPolicy",
     "SYNC_SUBTYPES",
     "StaticToken",

@@ -11,7 +11,6 @@ import httpx
 
 from .errors import PontoError, PontoResponseError
 from .models import Account, NewPayment, Payment, Synchronization, Transaction, UserInfo
-from .signing import RequestSigner
 from .tokens import StaticToken, TokenSource
 from .transport import DEFAULT_RETRY, PontoTransport, RetryPolicy
 
@@ -33,7 +32,6 @@ class PontoClient:
         api_url: str,
         access_token: str | None = None,
         tokens: TokenSource | None = None,
-        signer: RequestSigner | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -42,7 +40,7 @@ class PontoClient:
                 raise ValueError("give access_token or tokens")
             tokens = StaticToken(access_token)
         self._api_url = api_url.rstrip("/")
-        self._transport = PontoTransport(http, tokens, signer=signer, retry=retry, sleep=sleep)
+        self._transport = PontoTransport(http, tokens, retry=retry, sleep=sleep)
 
     # -- organization and accounts ------------------------------------------------------------------
 

@@ -137,6 +137,8 @@ def _oauth_error(response: httpx.Response) -> PontoOAuthError:
     description = ""
     if isinstance(body, dict):
         description = str(body.get("error_description") or body.get("error_hint") or "")
-    # A refused grant cannot be retried with the same code or refresh token.
-    kind = ReconnectRequired if error == "invalid_grant" else PontoOAuthError
+    # A refusal (invalid_grant, invalid_client, unauthorized_client...) cannot be retried with the same
+    # code or refresh token: the organization must link again. 429 and 5xx are passing troubles.
+    refused = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
+    kind = ReconnectRequired if refused else PontoOAuthError
     return kind(response.status_code, error, description)

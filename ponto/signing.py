@@ -11,7 +11,9 @@ import base64
 import hashlib
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -68,3 +70,17 @@ class RequestSigner:
             f'headers="{" ".join(names)}",signature="{base64.b64encode(signature).decode("ascii")}"'
         )
         return added
+
+    async def hook(self, request: httpx.Request) -> None:
+        """An httpx request hook: every call through the client is signed (API, token and revoke alike)."""
+        body = request.read()
+        target = request.url.raw_path.decode("ascii")
+        request.headers.update(
+            self.sign(request.method, target, request.url.netloc.decode("ascii"), body, request.headers)
+        )
+
+
+def signed_client(signer: RequestSigner | None, **options: Any) -> httpx.AsyncClient:
+    """An httpx client for Ponto that signs every request when a signer is configured."""
+    hooks = {"request": [signer.hook]} if signer is not None else {}
+    return httpx.AsyncClient(event_hooks=hooks, **options)

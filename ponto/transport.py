@@ -21,7 +21,6 @@ from .errors import (
     PontoTransportError,
 )
 from .http import dumps, raise_for_response, read_json
-from .signing import RequestSigner
 from .tokens import TokenSource
 
 log = logging.getLogger(__name__)
@@ -52,14 +51,12 @@ class PontoTransport:
         http: httpx.AsyncClient,
         tokens: TokenSource,
         *,
-        signer: RequestSigner | None = None,
         retry: RetryPolicy = DEFAULT_RETRY,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._http = http
         self._tokens = tokens
-        self._signer = signer
         self._retry = retry
         self._sleep = sleep
         self._rand = rand
@@ -111,11 +108,6 @@ class PontoTransport:
         self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes, headers: dict[str, str]
     ) -> httpx.Response:
         request = self._http.build_request(method, url, params=params, content=content or None, headers=headers)
-        if self._signer is not None:
-            target = request.url.raw_path.decode("ascii")
-            request.headers.update(
-                self._signer.sign(method, target, request.url.netloc.decode("ascii"), content, request.headers)
-            )
         try:
             return await self._http.send(request)
         except httpx.TransportError as exc:

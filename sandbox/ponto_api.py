@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import uuid
 from decimal import Decimal
@@ -160,15 +161,24 @@ async def create_synchronization(request: Request) -> Response:
         problems.append(("resourceType", "must be 'account'"))
     if attributes.get("subtype") not in ("accountDetails", "accountTransactions", "accountTransactionsWithUnsettled"):
         problems.append(("subtype", "is not a known synchronization subtype"))
-    if not attributes.get("customerIpAddress"):
-        problems.append(("customerIpAddress", "is required"))
+    if not _is_ip(attributes.get("customerIpAddress")):
+        problems.append(("customerIpAddress", "is required and must be an IP address"))
     if sandbox.account(str(attributes.get("resourceId"))) is None:
         problems.append(("resourceId", "is not an account of this integration"))
     if problems:
         name, detail = problems[0]
         return error_response(400, "invalidAttribute", f"{name} {detail}.", attribute=name)
+    sandbox.customer_ips.append(str(attributes["customerIpAddress"]))
     sync = sandbox.create_sync(str(attributes["resourceId"]), str(attributes["subtype"]))
     return json_response({"data": _sync_resource(sync, sandbox, api_base(request))}, status_code=201)
+
+
+def _is_ip(value: object) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return bool(value)
 
 
 def _synchronization(request: Request) -> Response | Sync:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .jsonapi import error_response
-from .ponto_state import Fault, PontoSandbox
+from .ponto_state import Fault, PontoSandbox, SyncFailure
 
 
 class Faults:
@@ -114,6 +114,44 @@ async def update_transaction(request: Request) -> Response:
     return JSONResponse({"id": line.id, "attributes": {k: str(v) for k, v in line.attributes.items()}})
 
 
+async def synchronization_failures(request: Request) -> Response:
+    """{"account_id", "errors"?: [{"code", "detail"}], "count"?: N, "now"?: true}: the bank fails that account's
+    synchronizations (Ponto's error items; default authorizationInvalid); DELETE: the bank works again."""
+    sandbox = _sandbox(request)
+    if request.method == "DELETE":
+        sandbox.sync_failures.clear()
+        return JSONResponse({"failing": 0})
+    body = await _json(request)
+    account_id = str(body.get("account_id") or "")
+    if sandbox.account(account_id) is None:
+        return JSONResponse({"error": f"unknown account {account_id}"}, status_code=404)
+    errors = body.get("errors") or [
+        {
+            "code": "authorizationInvalid",
+            "detail": "The authorization is invalid, you should ask the customer to reauthorize the account",
+            "meta": {},
+        }
+    ]
+    count = body.get("count")
+    sandbox.sync_failures[account_id] = SyncFailure(list(errors), None if count is None else int(count))
+    if body.get("now"):
+        sandbox.background_sync(account_id)  # Ponto's own synchronization fails, and it says so by webhook
+    return JSONResponse({"failing": sorted(sandbox.sync_failures)}, status_code=201)
+
+
+async def synchronizations(request: Request) -> Response:
+    """{"account_id", "events": ["pontoConnect.account.detailsUpdated", ...]}: Ponto's own synchronizations
+    of one account, their webhooks sent in this order (a burst the app must take in any order)."""
+    sandbox = _sandbox(request)
+    body = await _json(request)
+    account_id = str(body.get("account_id") or "")
+    if sandbox.account(account_id) is None:
+        return JSONResponse({"error": f"unknown account {account_id}"}, status_code=404)
+    for event in body.get("events") or []:
+        sandbox.background_sync(account_id, str(event))
+    return JSONResponse({"account_id": account_id}, status_code=201)
+
+
 async def set_faults(request: Request) -> Response:
     """{"path": regex, "status"?, "count"?, "delay"?, "truncate"?, "retry_after"?, "method"?}."""
     body = await _json(request)
@@ -197,6 +235,8 @@ ROUTES = [
     Route("/transactions", clear_transactions, methods=["DELETE"]),
     Route("/transactions/update", update_transaction, methods=["POST"]),
     Route("/faults", set_faults, methods=["POST"]),
+    Route("/synchronization-failures", synchronization_failures, methods=["POST", "DELETE"]),
+    Route("/synchronizations", synchronizations, methods=["POST"]),
     Route("/faults", clear_faults, methods=["DELETE"]),
     Route("/tokens", tokens, methods=["POST"]),
     Route("/webhooks", webhooks, methods=["GET", "POST"]),

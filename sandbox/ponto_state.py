@@ -66,6 +66,14 @@ class Sync:
 
 
 @dataclass
+class SyncFailure:
+    """The bank fails this account's synchronizations: `count` more times (None: until cleared)."""
+
+    errors: list[dict[str, Any]]
+    count: int | None = None
+
+
+@dataclass
 class Fault:
     """An injected failure for requests whose path matches `path`, `count` times."""
 
@@ -108,6 +116,8 @@ class PontoSandbox:
         self.pending: dict[str, list[BankLine]] = {a.id: [] for a in self.organization.accounts}
         self.unsynced: dict[str, list[str]] = {a.id: [] for a in self.organization.accounts}
         self.syncs: dict[str, Sync] = {}
+        self.sync_failures: dict[str, SyncFailure] = {}
+        self.customer_ips: list[str] = []  # customerIpAddress of every synchronization asked for
         self.payments: dict[str, dict[str, Any]] = {}
         self.reauthorizations: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
@@ -245,22 +255,39 @@ class PontoSandbox:
     # -- synchronizations ------------------------------------------------------------------------------
 
     def create_sync(self, account_id: str, subtype: str) -> Sync:
+        """A failing bank gives a synchronization in `error` (lines stay unreported) and a `failed` webhook."""
         sync = Sync(str(uuid.uuid4()), account_id, subtype, self.now(), self.sync_duration)
-        if subtype in ("accountTransactions", "accountTransactionsWithUnsettled"):
+        failure = self.sync_failures.get(account_id)
+        if failure is not None:
+            sync.errors = [dict(error) for error in failure.errors]
+            if failure.count is not None:
+                failure.count -= 1
+                if failure.count <= 0:
+                    del self.sync_failures[account_id]
+            self.webhooks.send(
+                "pontoConnect.synchronization.failed",
+                {"account": account_id, "organization": self.organization.id, "synchronization": sync.id},
+                synchronizationSubtype=subtype,
+            )
+        elif subtype in ("accountTransactions", "accountTransactionsWithUnsettled"):
             sync.updated, self.unsynced[account_id] = self.unsynced[account_id], []
         self.syncs[sync.id] = sync
         return sync
 
     def background_sync(self, account_id: str, event: str = "pontoConnect.account.transactionsCreated") -> None:
         """What Ponto does on its own when the bank has news: sync, then tell the app by webhook."""
-        if not self.unsynced[account_id]:
+        failing = account_id in self.sync_failures
+        subtype = "accountDetails" if event == "pontoConnect.account.detailsUpdated" else "accountTransactions"
+        if subtype == "accountTransactions" and not self.unsynced[account_id] and not failing:
             return
-        sync = self.create_sync(account_id, "accountTransactions")
+        sync = self.create_sync(account_id, subtype)
         sync.duration = timedelta(0)
+        if failing:
+            return  # create_sync sent synchronization.failed
         self.webhooks.send(
             event,
             {"account": account_id, "organization": self.organization.id, "synchronization": sync.id},
-            count=len(sync.updated),
+            **({} if subtype == "accountDetails" else {"count": len(sync.updated)}),
         )
 
     def line(self, line_id: str) -> BankLine | None:

@@ -84,6 +84,7 @@ class PontoConnection(Base):
     access_token_expires_at: Mapped[datetime | None]
     scope: Mapped[str] = mapped_column(String(255), default="")
     connected_by: Mapped[str] = mapped_column(String(32))
+    customer_ip: Mapped[str | None] = mapped_column(String(45))  # of the person who consented (customerIpAddress)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sync_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -123,6 +124,9 @@ class BankAccount(Base):
     available_balance: Mapped[int | None] = mapped_column(BigInteger)
     authorization_expires_at: Mapped[datetime | None]
     synchronized_at: Mapped[datetime | None]
+    # Set while Ponto's synchronizations of this account fail: "authorization" (the bank's consent) or "bank".
+    sync_problem: Mapped[str | None] = mapped_column(String(32))
+    sync_problem_since: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     raw: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -166,6 +170,9 @@ class BankTransaction(Base):
     ponto_id: Mapped[str] = mapped_column(String(64))
     pending: Mapped[bool] = mapped_column(default=False)
     amount: Mapped[int] = mapped_column(BigInteger)  # minor units, signed: outgoing is negative
+    # The bank's amount as sent, when it has more decimals than the currency's minor unit (`amount` is then
+    # rounded half-even, and such a line is never matched automatically).
+    amount_exact: Mapped[str | None] = mapped_column(String(40))
     currency: Mapped[str] = mapped_column(String(3))
     value_date: Mapped[date | None]
     execution_date: Mapped[date | None] = mapped_column(index=True)

@@ -32,7 +32,7 @@ from worker.token_store import DbTokenStore
 from .settings import Settings, token_keys
 from .slack_install import ClientForTeam, slack_install
 from .state import AppState
-from .wiring import Wiring, ponto_http_client, request_signer, slack_return_url, sync_options
+from .wiring import Wiring, ponto_http_client, slack_return_url, sync_options
 
 log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 5.0
@@ -58,15 +58,14 @@ async def core_resources(settings: Settings, wiring: Wiring, *, on_progress: Any
     engine = create_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     cipher = TokenCipher.from_setting(token_keys(settings))
-    ponto_http = ponto_http_client(settings)
-    signer = request_signer(settings)
+    ponto_http = ponto_http_client(settings)  # signs every request when a signature key is configured
     oauth = PontoOAuth(
         ponto_http, OAuthClientConfig(wiring.ponto_api_url, wiring.ponto_client_id, wiring.ponto_client_secret)
     )
 
     def make_client(connection: PontoConnection) -> tuple[PontoClient, TokenManager]:
         tokens = TokenManager(oauth, DbTokenStore(sessions, cipher, connection.id), key=f"ponto:{connection.id}")
-        return PontoClient(ponto_http, api_url=wiring.ponto_api_url, tokens=tokens, signer=signer), tokens
+        return PontoClient(ponto_http, api_url=wiring.ponto_api_url, tokens=tokens), tokens
 
     owner = leases.owner_name(socket.gethostname(), os.getpid())
     async with sessions.begin() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import stat
@@ -78,7 +79,10 @@ class Settings:
     ponto_key_file: str | None = None
     ponto_key_passphrase: str | None = field(default=None, repr=False)
     ponto_signature_key_file: str | None = None
+    ponto_signature_key_passphrase: str | None = field(default=None, repr=False)
     ponto_signature_cert_id: str | None = None
+    ponto_customer_ip: str | None = None
+    trusted_proxies: str | None = None
     ponto_application_id: str | None = None
     ponto_webhook_keys_url: str = DEFAULTS["PONTO_WEBHOOK_KEYS_URL"]
     token_encryption_key: str | None = field(default=None, repr=False)
@@ -121,7 +125,10 @@ class Settings:
             ponto_key_file=get("PONTO_KEY_FILE"),
             ponto_key_passphrase=get("PONTO_KEY_PASSPHRASE"),
             ponto_signature_key_file=get("PONTO_SIGNATURE_KEY_FILE"),
+            ponto_signature_key_passphrase=get("PONTO_SIGNATURE_KEY_PASSPHRASE"),
             ponto_signature_cert_id=get("PONTO_SIGNATURE_CERT_ID"),
+            ponto_customer_ip=get("PONTO_CUSTOMER_IP"),
+            trusted_proxies=get("TRUSTED_PROXIES"),
             ponto_application_id=get("PONTO_APPLICATION_ID"),
             ponto_webhook_keys_url=get("PONTO_WEBHOOK_KEYS_URL") or "",
             token_encryption_key=get("TOKEN_ENCRYPTION_KEY"),
@@ -157,6 +164,22 @@ class Settings:
             raise ConfigError("PONTO_CLIENT_SECRET is required with PONTO_CLIENT_ID.")
         if bool(self.ponto_cert_file) != bool(self.ponto_key_file):
             raise ConfigError("Set both PONTO_CERT_FILE and PONTO_KEY_FILE for the TLS client certificate.")
+        if self.ponto_is_real and self.ponto_api_url.startswith("https://") and not self.ponto_cert_file:
+            raise ConfigError(
+                "The real Ponto API accepts only mutual TLS: set PONTO_CERT_FILE and PONTO_KEY_FILE to the "
+                "certificate and key from the Ibanity Developer Portal (and PONTO_KEY_PASSPHRASE if the key is "
+                "encrypted). Without PONTO_CLIENT_ID the app runs against the local Ponto stand-in."
+            )
+        if bool(self.ponto_signature_key_file) != bool(self.ponto_signature_cert_id):
+            raise ConfigError(
+                "Set both PONTO_SIGNATURE_KEY_FILE and PONTO_SIGNATURE_CERT_ID to sign requests "
+                "(and PONTO_SIGNATURE_KEY_PASSPHRASE if that key is encrypted)."
+            )
+        if self.ponto_customer_ip:
+            try:
+                ipaddress.ip_address(self.ponto_customer_ip)
+            except ValueError as exc:
+                raise ConfigError(f"PONTO_CUSTOMER_IP={self.ponto_customer_ip!r} is not an IP address") from exc
         try:
             make_url(self.database_url)
         except Exception as exc:

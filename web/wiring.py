@@ -12,14 +12,14 @@ from urllib.parse import urlencode
 import httpx
 
 from money import to_minor_units
-from ponto import RequestSigner
+from ponto import RequestSigner, signed_client
 from ponto.tls import client_context
 from sandbox import ponto as ponto_sandbox, slack as slack_sandbox
 from sandbox.ponto_webhooks import DEFAULT_AUDIENCE
 from sandbox.slack_state import DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET
 from worker.sync import SyncOptions
 
-from .settings import Settings
+from .settings import ConfigError, Settings
 
 PONTO_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
@@ -72,16 +72,25 @@ class Wiring:
 
 
 def ponto_http_client(settings: Settings) -> httpx.AsyncClient:
-    """The client for Ponto calls; presents the TLS client certificate when one is configured."""
+    """The one client for every Ponto call (API, token, revoke): the TLS client certificate and, when
+    configured, a signature on every request."""
     context = client_context(settings.ponto_cert_file, settings.ponto_key_file, settings.ponto_key_passphrase)
-    return httpx.AsyncClient(timeout=PONTO_TIMEOUT, verify=context)
+    return signed_client(request_signer(settings), timeout=PONTO_TIMEOUT, verify=context)
 
 
 def request_signer(settings: Settings) -> RequestSigner | None:
     if not (settings.ponto_signature_key_file and settings.ponto_signature_cert_id):
         return None
-    pem = Path(settings.ponto_signature_key_file).read_bytes()
-    return RequestSigner(pem, settings.ponto_signature_cert_id, passphrase=settings.ponto_key_passphrase)
+    path = Path(settings.ponto_signature_key_file)
+    try:
+        return RequestSigner(
+            path.read_bytes(), settings.ponto_signature_cert_id, passphrase=settings.ponto_signature_key_passphrase
+        )
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"PONTO_SIGNATURE_KEY_FILE={path} could not be loaded ({type(exc).__name__}). Check the path, and set "
+            "PONTO_SIGNATURE_KEY_PASSPHRASE if the signature key is encrypted."
+        ) from exc
 
 
 def sync_options(settings: Settings) -> SyncOptions:
@@ -90,6 +99,7 @@ def sync_options(settings: Settings) -> SyncOptions:
         initial_days=settings.initial_import_days,
         digest_threshold=settings.digest_threshold,
         min_amount=to_minor_units(settings.notify_min_amount.quantize(Decimal("0.01")), "EUR"),
+        customer_ip=settings.ponto_customer_ip,
     )
 
 

@@ -115,8 +115,11 @@ async def complete_activation(
     state: str | None,
     error: str | None,
     now: datetime,
+    customer_ip: str | None = None,
 ) -> Activation:
     """Consume the state once, exchange the code, read the organization, queue the overview.
+
+    `customer_ip` is the consenting person's address: Ponto asks for it with every synchronization.
 
     Bad input raises ActivationError before anything is written.
     """
@@ -135,7 +138,7 @@ async def complete_activation(
         log.warning("Ponto refused the activation: %s", exc)
         raise ActivationError(Problem.PONTO_FAILED, str(exc)) from exc
     async with sessions.begin() as session:
-        return await _save(session, cipher, consent, info, tokens, ponto_accounts, now=now)
+        return await _save(session, cipher, consent, info, tokens, ponto_accounts, now=now, customer_ip=customer_ip)
 
 
 async def _save(
@@ -147,6 +150,7 @@ async def _save(
     ponto_accounts: list[Account],
     *,
     now: datetime,
+    customer_ip: str | None,
 ) -> Activation:
     """Store the connection and its accounts, ask for the first sync, queue the accounts overview."""
     workspace = await session.get(Workspace, consent.workspace_id)
@@ -161,6 +165,7 @@ async def _save(
         connected_by=consent.user_id,
         now=now,
     )
+    connection.customer_ip = customer_ip
     await account_store.replace_accounts(
         session,
         workspace_id=workspace.id,

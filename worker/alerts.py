@@ -11,8 +11,12 @@ from storage import accounts as account_store
 from storage.models import BankAccount, PontoConnection, Workspace
 
 from .mappers import account_data
-from .notices import AccountAdded, AccountRevoked, ReauthorizationNeeded, ReconnectNeeded
-from .notify import notify
+from .notices import AccountAdded, AccountRevoked, ReauthorizationNeeded, ReconnectNeeded, SyncFailing
+from .notify import notify, revise
+
+# Synchronization error codes that mean the bank's consent is gone (Ponto's `authorizationInvalid` is
+# documented; the others are seen in Ponto's wording and kept for tolerance).
+AUTHORIZATION_CODES = frozenset({"authorizationInvalid", "authorizationExpired", "authorizationRevoked"})
 
 
 async def store_accounts(
@@ -71,3 +75,49 @@ async def mark_broken(
     await notify(
         session, workspace, notice, now=now, dedupe_key=f"broken:{connection.id}:{connection.connected_at.isoformat()}"
     )
+
+
+def sync_problem(codes: list[str]) -> str:
+    """ "authorization" when the bank's consent must be renewed (a person acts), else "bank"."""
+    return "authorization" if AUTHORIZATION_CODES & set(codes) else "bank"
+
+
+async def sync_outcomes(
+    session: AsyncSession,
+    workspace: Workspace,
+    connection: PontoConnection,
+    failures: dict[str, list[str]],
+    succeeded: set[str],
+    *,
+    now: datetime,
+) -> None:
+    """One alert when an account's synchronizations start failing (per condition), edited when they recover."""
+    rows = {row.ponto_id: row for row in await account_store.of_connection(session, connection.id)}
+    for ponto_id, reported in failures.items():
+        row = rows.get(ponto_id)
+        codes = list(dict.fromkeys(reported))  # the details and the transactions synchronization often agree
+        problem = sync_problem(codes)
+        if row is None or row.sync_problem == problem:
+            continue  # unknown account, or already said
+        row.sync_problem, row.sync_problem_since = problem, now
+        notice = _failing(row, problem, codes, now)
+        await notify(session, workspace, notice, now=now, dedupe_key=_failing_key(row, now))
+    for ponto_id in succeeded - set(failures):
+        row = rows.get(ponto_id)
+        if row is None or row.sync_problem is None or row.sync_problem_since is None:
+            continue
+        since = row.sync_problem_since
+        recovered = _failing(row, row.sync_problem, [], since, recovered_at=now)
+        await revise(session, _failing_key(row, since), recovered, now=now)
+        row.sync_problem, row.sync_problem_since = None, None
+    await session.flush()
+
+
+def _failing(
+    row: BankAccount, problem: str, codes: list[str], since: datetime, recovered_at: datetime | None = None
+) -> SyncFailing:
+    return SyncFailing(row.ponto_id, row.reference, row.name, problem, codes, since, recovered_at)
+
+
+def _failing_key(row: BankAccount, since: datetime) -> str:
+    return f"sync-failing:{row.ponto_id}:{since.isoformat()}"

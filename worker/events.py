@@ -11,6 +11,7 @@ from storage import connections, sync_states
 from storage.models import PontoConnection, WebhookEvent, Workspace
 
 from . import alerts
+from .hints import FAILED_EVENT, SyncHints
 from .notices import OrganizationBlocked, OrganizationUnblocked
 from .notify import notify
 
@@ -24,6 +25,7 @@ SYNC_EVENTS = frozenset(
         "pontoConnect.account.reauthorized",
         "pontoConnect.integration.accountAdded",
         "pontoConnect.integration.accountRevoked",
+        FAILED_EVENT,
     }
 )
 ORGANIZATION_STATUS: dict[str, tuple[str, type[OrganizationBlocked | OrganizationUnblocked]]] = {
@@ -32,19 +34,16 @@ ORGANIZATION_STATUS: dict[str, tuple[str, type[OrganizationBlocked | Organizatio
 }
 
 
-async def apply(session: AsyncSession, events: list[WebhookEvent], *, now: datetime) -> dict[int, dict[str, str]]:
+async def apply(session: AsyncSession, events: list[WebhookEvent], *, now: datetime) -> dict[int, SyncHints]:
     """Mark connections due and queue status messages; returns sync hints per connection."""
-    hints: dict[int, dict[str, str]] = defaultdict(dict)
+    hints: dict[int, SyncHints] = defaultdict(SyncHints)
     for event in events:
         if not event.organization_id:
             continue  # an event about no organization concerns no connection
         for connection in await connections.of_organization(session, event.organization_id):
             if event.event_type in SYNC_EVENTS and connection.status == "active":
                 await sync_states.sync_now(session, connection.id, now=now)
-                if event.account_id and event.synchronization_id:
-                    hints[connection.id][event.account_id] = event.synchronization_id
-                else:
-                    hints.setdefault(connection.id, {})
+                hints[connection.id].add(event.event_type, event.account_id, event.synchronization_id)
             elif event.event_type in ORGANIZATION_STATUS and connection.status in ("active", "blocked"):
                 await _organization_status(session, connection, event, now=now)
             elif event.event_type == "pontoConnect.integration.revoked" and connection.status != "disconnected":

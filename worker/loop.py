@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from storage import sync_states, webhook_events
 
 from . import events
+from .hints import SyncHints
 from .idle import idle
 from .summary import queue_daily_summaries
 from .sync import Syncer, SyncReport
@@ -40,7 +41,7 @@ class Worker:
         self._zone = zone
         self._poll = poll_seconds
         self._wake = asyncio.Event()
-        self._hints: dict[int, dict[str, str]] = {}
+        self._hints: dict[int, SyncHints] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -60,7 +61,7 @@ class Worker:
         async with self._sessions.begin() as session:
             pending = await webhook_events.unprocessed(session)
             for connection_id, hints in (await events.apply(session, pending, now=now)).items():
-                self._hints.setdefault(connection_id, {}).update(hints)
+                self._hints.setdefault(connection_id, SyncHints()).merge(hints)
             await webhook_events.mark_processed(session, [e.id for e in pending], now=now)
             due = await sync_states.due(session, now=now)
             summaries = 0
@@ -70,7 +71,10 @@ class Worker:
             self._on_queued()
         reports = []
         for connection_id in due:
-            report = await self._syncer.sync(connection_id, hints=self._hints.pop(connection_id, None))
+            held = self._hints.pop(connection_id, None)
+            report = await self._syncer.sync(connection_id, hints=held)
+            if held and (report.error or report.skipped):  # kept for the next attempt, not lost
+                self._hints.setdefault(connection_id, SyncHints()).merge(held)
             reports.append(report)
             if report.created or report.accounts:
                 self._on_queued()

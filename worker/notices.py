@@ -108,6 +108,20 @@ class ReauthorizationNeeded(Notice):
 
 
 @dataclass(frozen=True)
+class SyncFailing(Notice):
+    """Ponto's synchronizations of an account fail; edited in place once one succeeds again."""
+
+    kind: ClassVar[str] = "sync_failing"
+    account_id: str
+    iban: str
+    name: str
+    problem: str  # "authorization": the bank's consent must be renewed; "bank": the bank fails, Ponto retries
+    codes: list[str]
+    since: datetime
+    recovered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ReconnectNeeded(Notice):
     kind: ClassVar[str] = "reconnect_needed"
     organization_name: str | None
@@ -189,6 +203,7 @@ KINDS: dict[str, type[Notice]] = {
         ImportSummary,
         BalanceSummary,
         ReauthorizationNeeded,
+        SyncFailing,
         ReconnectNeeded,
         OrganizationBlocked,
         OrganizationUnblocked,

@@ -9,41 +9,70 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ponto import Account, PontoAPIError, PontoClient, SynchronizationTimeout, Transaction
+
+from .hints import SyncHints
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
 
 
-async def synchronize(
-    client: PontoClient, hints: Mapping[str, str], *, customer_ip: str, wait: float
-) -> dict[str, str]:
-    """Ask Ponto to fetch from the banks, then wait; returns the transaction synchronization per account.
+@dataclass
+class SyncRound:
+    """What this round's synchronizations gave: ids to read updates from, and how each account fared."""
 
-    With hints (a webhook already said what changed) nothing new is asked. A refused request
-    (too soon after the last one, say) falls back to reading what Ponto has.
+    transactions: dict[str, list[str]] = field(default_factory=dict)  # account -> transaction synchronizations
+    failures: dict[str, list[str]] = field(default_factory=dict)  # account -> error codes of failed ones
+    succeeded: set[str] = field(default_factory=set)  # accounts whose synchronizations all succeeded
+
+
+async def synchronize(client: PontoClient, hints: SyncHints, *, customer_ip: str, wait: float) -> SyncRound:
+    """Ask Ponto to fetch from the banks, then wait; says which synchronizations to read and which failed.
+
+    With hints (webhooks already said what changed, or what failed) nothing new is asked. A refused
+    request (too soon after the last one, say) falls back to reading what Ponto has.
     """
-    found = dict(hints)
-    if found:
-        return found
+    if hints:
+        return await _hinted(client, hints)
+    found = SyncRound()
     accounts = await client.list_accounts()
 
     async def one(account: Account) -> None:
         try:
             details = await client.create_synchronization(account.id, "accountDetails", customer_ip=customer_ip)
             sync = await client.create_synchronization(account.id, "accountTransactions", customer_ip=customer_ip)
-            for waited in (details, sync):
-                done = await client.wait_synchronization(waited.id, max_wait=wait, interval=0.2)
-                if done.status == "error":
-                    log.info("synchronization %s of %s failed: %s", done.id, account.id, done.error_codes)
-            found[account.id] = sync.id
+            outcomes = [await client.wait_synchronization(s.id, max_wait=wait, interval=0.2) for s in (details, sync)]
         except (PontoAPIError, SynchronizationTimeout) as exc:
             log.info("no synchronization for account %s (%s); reading what Ponto has", account.id, exc)
+            return
+        found.transactions[account.id] = [sync.id]
+        failed = [o for o in outcomes if o.status == "error"]
+        for done in failed:
+            log.info("synchronization %s of %s failed: %s", done.id, account.id, done.error_codes)
+            found.failures.setdefault(account.id, []).extend(done.error_codes or ["unknown"])
+        if not failed:
+            found.succeeded.add(account.id)
 
     await asyncio.gather(*(one(account) for account in accounts))
+    return found
+
+
+async def _hinted(client: PontoClient, hints: SyncHints) -> SyncRound:
+    """The synchronizations webhooks named; a failed one is read for its error codes."""
+    found = SyncRound(transactions={k: list(v) for k, v in hints.transactions.items()})
+    for account_id, ids in hints.failed.items():
+        for sync_id in ids:
+            try:
+                codes = (await client.get_synchronization(sync_id)).error_codes
+            except PontoAPIError as exc:
+                log.info("could not read failed synchronization %s: %s", sync_id, exc)
+                codes = []
+            found.failures.setdefault(account_id, []).extend(codes or ["unknown"])
+    found.succeeded = set(hints.transactions) - set(found.failures)
     return found
 
 
@@ -51,7 +80,7 @@ async def new_lines(
     client: PontoClient,
     account_id: str,
     known: set[str],
-    sync_id: str | None,
+    sync_ids: list[str],
     *,
     since: date | None,
     progress: Progress,
@@ -61,7 +90,7 @@ async def new_lines(
     `since` (the first import) stops at lines older than the history to import.
     """
     seen: dict[str, Transaction] = {}
-    if sync_id:
+    for sync_id in sync_ids:  # in arrival order: a later synchronization's version of a line wins
         async for tx in client.iter_updated_transactions(sync_id):
             seen[tx.id] = tx
     async for tx in client.iter_new_transactions(account_id, known):

@@ -9,7 +9,7 @@ own modules: `reading` (the synchronization dance), `alerts` (account changes), 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -20,9 +20,11 @@ from storage import accounts as account_store, sync_states, transactions
 from storage.models import PontoConnection, Workspace
 
 from . import alerts, announce, reading
+from .hints import SyncHints
 from .store_lines import Announcing, store_account_lines
 
 log = logging.getLogger(__name__)
+FALLBACK_CUSTOMER_IP = "127.0.0.1"  # a connection made before addresses were recorded, with none configured
 MakeClient = Callable[[PontoConnection], tuple[PontoClient, TokenSource]]
 
 
@@ -33,7 +35,7 @@ class SyncOptions:
     digest_threshold: int = 5
     min_amount: int = 0  # minor units; smaller movements are stored but not announced
     reauth_warning: timedelta = timedelta(days=14)
-    customer_ip: str = "127.0.0.1"
+    customer_ip: str | None = None  # PONTO_CUSTOMER_IP: sent instead of the consenting person's address
     sync_wait: float = 20.0
     create_synchronizations: bool = True
     lease: timedelta = timedelta(minutes=10)
@@ -75,7 +77,7 @@ class Syncer:
         """A client with the connection's own tokens, for calls made outside a sync."""
         return self._make_client(connection)[0]
 
-    async def sync(self, connection_id: int, *, hints: Mapping[str, str] | None = None) -> SyncReport:
+    async def sync(self, connection_id: int, *, hints: SyncHints | None = None) -> SyncReport:
         """Sync if nobody else is; `hints` maps account ids to synchronization ids from webhooks."""
         report = SyncReport(connection_id)
         now = self._clock()
@@ -90,13 +92,16 @@ class Syncer:
             initial = not state.initial_import_done
             failures = state.failures
         try:
-            await self._run(connection_id, report, hints or {}, initial=initial)
+            await self._run(connection_id, report, hints or SyncHints(), initial=initial)
         except ReconnectRequired as exc:
             report.error = f"reconnect required: {exc}"
             await self._mark_broken(connection_id)
         except PontoError as exc:
             report.error = str(exc)
             log.warning("sync of connection %s failed: %s", connection_id, exc)
+        except Exception as exc:  # a bug or a shape nobody expected: logged, the lease released, retried later
+            log.exception("sync of connection %s failed", connection_id)
+            report.error = f"unexpected {type(exc).__name__}: {exc}"
         retry = min(self._options.interval, timedelta(minutes=2 ** min(failures, 5)))
         async with self._sessions.begin() as session:
             await sync_states.release(
@@ -110,17 +115,17 @@ class Syncer:
             )
         return report
 
-    async def _run(self, connection_id: int, report: SyncReport, hints: Mapping[str, str], *, initial: bool) -> None:
+    async def _run(self, connection_id: int, report: SyncReport, hints: SyncHints, *, initial: bool) -> None:
         async with self._sessions() as session:
             connection = await session.get(PontoConnection, connection_id)
             if connection is None or connection.status != "active":
                 report.skipped = True
                 return
         client, _tokens = self._make_client(connection)
-        synchronized = dict(hints)
-        if self._options.create_synchronizations:
+        synchronized = reading.SyncRound(transactions=dict(hints.transactions))
+        if self._options.create_synchronizations or hints:
             synchronized = await reading.synchronize(
-                client, hints, customer_ip=self._options.customer_ip, wait=self._options.sync_wait
+                client, hints, customer_ip=self._customer_ip(connection), wait=self._options.sync_wait
             )
         listed = await client.list_accounts()
         report.accounts = len(listed)
@@ -135,10 +140,17 @@ class Syncer:
                 now=self._clock(),
                 reauth_warning=self._options.reauth_warning,
             )
+            await alerts.sync_outcomes(
+                session, workspace, connection, synchronized.failures, synchronized.succeeded, now=self._clock()
+            )
         since = self._clock().date() - timedelta(days=self._options.initial_days)
         for account in listed:
             created, updated = await self._sync_account(
-                client, connection, account.id, synchronized.get(account.id), since=since if initial else None
+                client,
+                connection,
+                account.id,
+                synchronized.transactions.get(account.id, []),
+                since=since if initial else None,
             )
             report.created += created
             report.updated += updated
@@ -153,14 +165,14 @@ class Syncer:
         client: PontoClient,
         connection: PontoConnection,
         ponto_id: str,
-        sync_id: str | None,
+        sync_ids: list[str],
         *,
         since: date | None,
     ) -> tuple[int, int]:
         async with self._sessions() as session:
             stored = await account_store.by_ponto_id(session, connection.id, ponto_id)
             known = await transactions.known_ids(session, stored.id) if stored else set()
-        fetched = await reading.new_lines(client, ponto_id, known, sync_id, since=since, progress=self._progress)
+        fetched = await reading.new_lines(client, ponto_id, known, sync_ids, since=since, progress=self._progress)
         pending = [tx async for tx in client.iter_pending_transactions(ponto_id)]
         announcing = Announcing(since is None, self._options.digest_threshold, self._options.min_amount)
         async with self._sessions.begin() as session:
@@ -171,6 +183,10 @@ class Syncer:
             return await store_account_lines(
                 session, workspace, current, row, fetched, pending, announcing=announcing, now=self._clock()
             )
+
+    def _customer_ip(self, connection: PontoConnection) -> str:
+        """customerIpAddress: the configured value, else the address recorded when the person consented."""
+        return self._options.customer_ip or connection.customer_ip or FALLBACK_CUSTOMER_IP
 
     @staticmethod
     async def _workspace(session: AsyncSession, connection: PontoConnection) -> Workspace:

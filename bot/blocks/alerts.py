@@ -12,6 +12,7 @@ from worker.notices import (
     ReauthorizationNeeded,
     ReconnectNeeded,
     SlackPaused,
+    SyncFailing,
 )
 
 from ..formatting import channel, escape_mrkdwn, iban, slack_date
@@ -30,6 +31,33 @@ def reauthorization_needed(notice: ReauthorizationNeeded, _locale: str) -> Messa
     )
     renew = button("reauthorize", "Renew bank access", notice.account_id, style="primary")
     return text, [section(body), actions(renew)]
+
+
+def sync_failing(notice: SyncFailing, _locale: str) -> Message:
+    """Failing synchronizations of one account; after a success the same message says it works again."""
+    account = f"*{escape_mrkdwn(notice.name)}* `{iban(notice.iban)}`"
+    codes = escape_mrkdwn(", ".join(notice.codes[:5]), limit=120)
+    if notice.recovered_at is not None:
+        text = f"Bank updates for {escape_mrkdwn(notice.name)} work again."
+        body = f":white_check_mark: Bank updates for {account} work again since {slack_date(notice.recovered_at)}."
+        return text, [section(body)]
+    if notice.problem == "authorization":
+        text = (
+            f"The bank no longer accepts Ponto's access to {escape_mrkdwn(notice.name)}: no new transactions "
+            "arrive until an admin renews it."
+        )
+        body = (
+            f":red_circle: The bank refused to let Ponto read {account} since {slack_date(notice.since)}"
+            f" ({codes}). No new transactions arrive until an admin renews the bank access."
+        )
+        renew = button("reauthorize", "Renew bank access", notice.account_id, style="primary")
+        return text, [section(body), actions(renew)]
+    text = f"Ponto cannot read {escape_mrkdwn(notice.name)} from the bank right now; it keeps trying."
+    body = (
+        f":warning: Ponto cannot read {account} from the bank since {slack_date(notice.since)}"
+        f"{f' ({codes})' if codes else ''}. It keeps trying; this message changes when it works again."
+    )
+    return text, [section(body)]
 
 
 def reconnect_needed(notice: ReconnectNeeded, _locale: str) -> Message:

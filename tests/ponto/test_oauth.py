@@ -110,13 +110,26 @@ async def test_invalid_grant_means_reconnect(oauth: PontoOAuth) -> None:
     assert caught.value.error == "invalid_grant" and "was used" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("status", "error"), [(400, "invalid_request"), (401, "invalid_client"), (403, "unauthorized_client")]
+)
 @respx.mock
-async def test_other_oauth_errors_are_not_reconnect(oauth: PontoOAuth) -> None:
-    respx.post(f"{API}/oauth2/token").respond(401, json={"error": "invalid_client"})
+async def test_every_refusal_of_a_refresh_token_means_reconnect(oauth: PontoOAuth, status: int, error: str) -> None:
+    """Retrying the same refresh token cannot help: the connection is marked broken and an admin told once."""
+    respx.post(f"{API}/oauth2/token").respond(status, json={"error": error})
+    with pytest.raises(ReconnectRequired) as caught:
+        await oauth.refresh("r")
+    assert caught.value.status_code == status and caught.value.error == error
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+@respx.mock
+async def test_rate_limits_and_server_errors_are_passing_not_reconnect(oauth: PontoOAuth, status: int) -> None:
+    respx.post(f"{API}/oauth2/token").respond(status, json={"error": "temporarily_unavailable"})
     with pytest.raises(PontoOAuthError) as caught:
-        await oauth.exchange_code("c", redirect_uri="r", verifier="v")
+        await oauth.refresh("r")
     assert not isinstance(caught.value, ReconnectRequired)
-    assert caught.value.status_code == 401
+    assert caught.value.status_code == status
 
 
 @respx.mock

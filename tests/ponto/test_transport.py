@@ -28,6 +28,7 @@ from ponto import (
     RetryPolicy,
     TokenManager,
     TokenSet,
+    signed_client,
 )
 from tests.conftest import fixture_bytes
 
@@ -208,7 +209,10 @@ async def test_signed_requests_carry_a_verifiable_signature() -> None:
     route = respx.post(f"{API}/synchronizations").respond(
         201, content=fixture_bytes("ponto-connect/synchronization.json")
     )
-    await client_with(Sleeps(), signer=signer).create_synchronization("acc-1", "accountDetails", customer_ip="1.2.3.4")
+    http = signed_client(signer)
+    await PontoClient(http, api_url=API, access_token="t", sleep=Sleeps()).create_synchronization(
+        "acc-1", "accountDetails", customer_ip="1.2.3.4"
+    )
     request = route.calls.last.request
     assert request.headers["digest"] == "SHA-512=" + base64.b64encode(hashlib.sha512(request.content).digest()).decode()
     params = dict(part.split("=", 1) for part in request.headers["signature"].split(","))
@@ -229,3 +233,23 @@ async def test_signed_requests_carry_a_verifiable_signature() -> None:
     key.public_key().verify(
         signature, text.encode(), padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
     )  # raises if the signature does not cover exactly these lines
+
+
+@respx.mock
+async def test_token_and_revoke_calls_are_signed_too() -> None:
+    """The OAuth client shares the signing httpx client: no Ponto call leaves unsigned."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    http = signed_client(RequestSigner(pem, "cert-7"))
+    token = respx.post(f"{API}/oauth2/token").respond(
+        200, json={"access_token": "a", "refresh_token": "r", "expires_in": 1799, "scope": "ai", "token_type": "bearer"}
+    )
+    revoke = respx.post(f"{API}/oauth2/revoke").respond(200)
+    oauth = PontoOAuth(http, OAuthClientConfig(API, "client", "secret"))
+    await oauth.refresh("r0")
+    await oauth.revoke("a")
+    for route in (token, revoke):
+        request = route.calls.last.request
+        params = dict(part.split("=", 1) for part in request.headers["signature"].split(","))
+        assert params["keyId"] == '"cert-7"' and "authorization" in params["headers"]  # Basic auth is covered
+        assert request.headers["digest"].startswith("SHA-512=")

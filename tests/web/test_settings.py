@@ -37,6 +37,9 @@ def test_environment_wins_over_the_env_file(tmp_path: Path) -> None:
         ({"PONTO_CLIENT_ID": "c"}, "PONTO_CLIENT_SECRET is required"),
         ({"PONTO_CERT_FILE": "/c.pem"}, "Set both PONTO_CERT_FILE and PONTO_KEY_FILE"),
         ({"DATABASE_URL": "::not a url::"}, "DATABASE_URL is not a valid"),
+        ({"PONTO_CLIENT_ID": "c", "PONTO_CLIENT_SECRET": "s"}, "accepts only mutual TLS: set PONTO_CERT_FILE"),
+        ({"PONTO_SIGNATURE_KEY_FILE": "/k.pem"}, "Set both PONTO_SIGNATURE_KEY_FILE and PONTO_SIGNATURE_CERT_ID"),
+        ({"PONTO_CUSTOMER_IP": "my laptop"}, "PONTO_CUSTOMER_IP='my laptop' is not an IP address"),
     ],
 )
 def test_incomplete_configuration_says_what_to_set(tmp_path: Path, environ: dict, message: str) -> None:
@@ -86,3 +89,23 @@ def test_log_redaction_hides_codes_states_and_tokens() -> None:
         assert secret not in cleaned
     assert "code=[redacted]" in cleaned and "/ponto/callback" in cleaned
     assert "abc" not in redact("Failed to fetch oauth.v2.access result with code: abc - error")
+
+
+def test_a_signature_key_that_cannot_be_opened_stops_the_start_with_the_variable_to_set(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from web.wiring import request_signer
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw")
+    )
+    (tmp_path / "sign.pem").write_bytes(pem)
+    environ = {"PONTO_SIGNATURE_KEY_FILE": str(tmp_path / "sign.pem"), "PONTO_SIGNATURE_CERT_ID": "cert-1"}
+    with pytest.raises(ConfigError, match="PONTO_SIGNATURE_KEY_PASSPHRASE"):
+        request_signer(Settings.from_env({**environ, "PONTO_KEY_PASSPHRASE": "pw"}, env_file=tmp_path / "none"))
+    signer = request_signer(
+        Settings.from_env({**environ, "PONTO_SIGNATURE_KEY_PASSPHRASE": "pw"}, env_file=tmp_path / "none")
+    )
+    assert signer is not None

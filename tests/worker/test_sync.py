@@ -18,6 +18,7 @@ from storage.migrate import upgrade_async
 from storage.models import BankTransaction, OutboxMessage, PontoConnection
 from tests.support.ponto import consent_code
 from tests.support.threaded import serve_in_thread
+from worker.hints import SyncHints
 from worker.sync import Syncer, SyncOptions
 from worker.token_store import DbTokenStore
 
@@ -151,8 +152,62 @@ async def test_webhook_hint_reads_the_synchronizations_updated_transactions(worl
     client = syncer.client_for(await _connection(world))
     sync = await client.create_synchronization(account, "accountTransactions")
     await client.wait_synchronization(sync.id, interval=0.05)
-    report = await syncer.sync(world.connection_id, hints={account: sync.id})
+    hints = SyncHints()
+    hints.add("pontoConnect.account.transactionsCreated", account, sync.id)
+    report = await syncer.sync(world.connection_id, hints=hints)
     assert report.created == 2 and set(added["ids"]) <= {p["id"] for k, p in await world.outbox() if k == "transaction"}
+
+
+@pytest.mark.parametrize("details_first", [True, False])
+async def test_a_webhook_burst_for_one_account_reads_the_corrected_line_in_either_order(
+    world: World, details_first: bool
+) -> None:
+    """transactionsUpdated and detailsUpdated in one round: the corrected line comes from the transaction
+    synchronization, whichever webhook came last (the details one has no updated transactions)."""
+    syncer = world.syncer(create_synchronizations=False)
+    await syncer.sync(world.connection_id)
+    account = (await world.accounts())[0]
+    (ref,) = (await world.control("transactions", {"account_id": account, "count": 1, "webhook": False}))["ids"]
+    await syncer.sync(world.connection_id)  # the line is known now: only updated-transactions brings a change
+    await world.control(
+        "transactions/update", {"id": ref, "attributes": {"counterpartName": "Fixed BV"}, "webhook": False}
+    )
+    client = syncer.client_for(await _connection(world))
+    transactions = await client.create_synchronization(account, "accountTransactions")
+    details = await client.create_synchronization(account, "accountDetails")
+    for done in (transactions, details):
+        await client.wait_synchronization(done.id, interval=0.05)
+    burst = [
+        ("pontoConnect.account.transactionsUpdated", transactions.id),
+        ("pontoConnect.account.detailsUpdated", details.id),
+    ]
+    hints = SyncHints()
+    for event_type, sync_id in [burst[1], burst[0]] if details_first else burst:
+        hints.add(event_type, account, sync_id)
+    report = await syncer.sync(world.connection_id, hints=hints)
+    assert report.error is None and report.updated == 1
+    async with world.sessions() as session:
+        line = await session.scalar(select(BankTransaction).where(BankTransaction.ponto_id == ref))
+    assert line is not None and line.counterpart_name == "Fixed BV"
+
+
+async def test_a_failing_bank_authorization_is_said_once_with_the_button_and_edited_when_it_works(
+    world: World,
+) -> None:
+    syncer = world.syncer()
+    await syncer.sync(world.connection_id)
+    account = (await world.accounts())[1]
+    await world.control("synchronization-failures", {"account_id": account})
+    for _ in range(2):  # two rounds fail the same way: one alert
+        report = await syncer.sync(world.connection_id)
+        assert report.error is None  # the other accounts synced; this one is reported, not fatal
+    failing = [p for k, p in await world.outbox() if k == "sync_failing"]
+    assert len(failing) == 1 and failing[0]["problem"] == "authorization" and failing[0]["account_id"] == account
+    assert failing[0]["codes"] == ["authorizationInvalid"]
+    assert (await world.http.delete(f"{world.base}/_control/synchronization-failures")).status_code == 200
+    await syncer.sync(world.connection_id)
+    failing = [p for k, p in await world.outbox() if k == "sync_failing"]
+    assert len(failing) == 1 and failing[0]["recovered_at"] is not None  # the queued alert now says it works
 
 
 async def _connection(world: World) -> PontoConnection:

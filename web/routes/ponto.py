@@ -32,6 +32,7 @@ async def ponto_callback(request: Request) -> HTMLResponse:
             state=params.get("state"),
             error=params.get("error"),
             now=state.clock(),
+            customer_ip=request.client.host if request.client else None,  # behind a trusted proxy: its header
         )
     except ActivationError as exc:
         status = 502 if exc.problem is Problem.PONTO_FAILED else 400
