@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 
 from babel.numbers import format_currency
 from schwifty import IBAN
@@ -12,13 +13,20 @@ from schwifty.exceptions import SchwiftyException
 from money import from_minor_units
 
 DEFAULT_LOCALE = "en_BE"
+EXACT_AMOUNT = re.compile(r"-?\d{1,20}(\.\d{1,12})?")
 
 
-def money(minor: int | None, currency: str, locale: str = DEFAULT_LOCALE) -> str:
-    """Integer minor units as the locale writes the amount; exact, never through float."""
+def money(minor: int | None, currency: str, locale: str = DEFAULT_LOCALE, *, exact: str | None = None) -> str:
+    """Integer minor units as the locale writes the amount; exact, never through float.
+
+    `exact`: the bank's own amount when it has more decimals than the currency (shown with all of them).
+    """
     if minor is None:
         return "n/a"
     # The currency code comes from the bank or an invoice: babel prints an unknown code as given.
+    if exact is not None and EXACT_AMOUNT.fullmatch(exact):
+        value = Decimal(exact).copy_abs() if minor >= 0 else -Decimal(exact).copy_abs()  # the caller's sign
+        return escape_mrkdwn(format_currency(value, currency, locale=locale, decimal_quantization=False))
     return escape_mrkdwn(format_currency(from_minor_units(minor, currency), currency, locale=locale))
 
 

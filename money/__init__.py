@@ -7,7 +7,7 @@ for HUF, IDR or COP, whose bank amounts carry two decimals.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 import iso4217
@@ -36,6 +36,22 @@ def currency_exponent(currency: str) -> int:
     if found is None:
         return DEFAULT_EXPONENT
     return found.exponent or 0
+
+
+def minor_units_and_exact(amount: Decimal | int | str, currency: str) -> tuple[int, str | None]:
+    """Minor units, and the exact amount as text when it has more decimals than the currency allows.
+
+    A bank can report 12.345 EUR; the amount is then rounded half-even for sums and shown exactly,
+    and the line is never matched automatically (see matching).
+    """
+    if isinstance(amount, float):
+        raise TypeError("amounts must be Decimal, int or str, never float")
+    value = Decimal(amount)
+    if not value.is_finite():
+        raise ValueError(f"amount {amount!r} is not a finite number")
+    scaled = value.scaleb(currency_exponent(currency))
+    rounded = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
+    return int(rounded), (None if rounded == scaled else str(value))
 
 
 def to_minor_units(amount: Decimal | int | str, currency: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
@@ -14,6 +15,7 @@ from .models import Account, NewPayment, Payment, Synchronization, Transaction, 
 from .tokens import StaticToken, TokenSource
 from .transport import DEFAULT_RETRY, PontoTransport, RetryPolicy
 
+log = logging.getLogger(__name__)
 MAX_PAGES = 100_000  # a bound on every paging loop, far above any real account
 SYNC_SUBTYPES = ("accountDetails", "accountTransactions", "accountTransactionsWithUnsettled")
 
@@ -64,12 +66,14 @@ class PontoClient:
         """Booked transactions, newest first (the order Ponto lists them in)."""
         url = f"{self._api_url}/accounts/{account_id}/transactions"
         async for obj in self._collection(url, page_limit=page_limit):
-            yield Transaction.from_jsonapi(obj)
+            if (tx := _transaction(obj)) is not None:
+                yield tx
 
     async def iter_pending_transactions(self, account_id: str, *, page_limit: int = 100) -> AsyncIterator[Transaction]:
         url = f"{self._api_url}/accounts/{account_id}/pending-transactions"
         async for obj in self._collection(url, page_limit=page_limit):
-            yield Transaction.from_jsonapi(obj)
+            if (tx := _transaction(obj)) is not None:
+                yield tx
 
     async def iter_new_transactions(
         self, account_id: str, known_ids: set[str] | frozenset[str], *, page_limit: int = 100
@@ -120,12 +124,14 @@ class PontoClient:
     async def iter_updated_transactions(self, synchronization_id: str) -> AsyncIterator[Transaction]:
         url = f"{self._api_url}/synchronizations/{synchronization_id}/updated-transactions"
         async for obj in self._collection(url, page_limit=100):
-            yield Transaction.from_jsonapi(obj)
+            if (tx := _transaction(obj)) is not None:
+                yield tx
 
     async def iter_updated_pending_transactions(self, synchronization_id: str) -> AsyncIterator[Transaction]:
         url = f"{self._api_url}/synchronizations/{synchronization_id}/updated-pending-transactions"
         async for obj in self._collection(url, page_limit=100):
-            yield Transaction.from_jsonapi(obj)
+            if (tx := _transaction(obj)) is not None:
+                yield tx
 
     # -- reauthorization and payments -----------------------------------------------------------------
 
@@ -172,3 +178,13 @@ class PontoClient:
             following = (body.get("links") or {}).get("next")
             next_url = following if following and following != next_url and data else None
         raise PontoError(f"{url}: more than {MAX_PAGES} pages; stopped")
+
+
+def _transaction(obj: Mapping[str, Any]) -> Transaction | None:
+    """One line Ponto sent in a shape we cannot read (no amount, say) is logged and left out: it must not
+    stop the lines around it from arriving."""
+    try:
+        return Transaction.from_jsonapi(obj)
+    except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
+        log.warning("left out transaction %s that cannot be read: %s", obj.get("id"), exc)
+        return None

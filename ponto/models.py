@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from money import from_minor_units, to_minor_units
+from money import from_minor_units, minor_units_and_exact, to_minor_units
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -43,6 +43,17 @@ def _minor(attributes: Mapping[str, Any], name: str, currency: str) -> int | Non
     if isinstance(value, float):  # a body parsed without parse_float=Decimal
         raise TypeError(f"{name} was parsed as float; parse Ponto JSON with parse_float=Decimal")
     return to_minor_units(Decimal(str(value)), currency)
+
+
+def _rounded(attributes: Mapping[str, Any], name: str, currency: str) -> int | None:
+    """Balances and fees are informative: rounded half-even when the bank sends more decimals than the
+    currency has (a balance after an odd line), so one odd amount never stops reading an account."""
+    value = attributes.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        raise TypeError(f"{name} was parsed as float; parse Ponto JSON with parse_float=Decimal")
+    return minor_units_and_exact(Decimal(str(value)), currency)[0]
 
 
 def _related_id(obj: Mapping[str, Any], name: str) -> str | None:
@@ -130,8 +141,8 @@ class Account:
             product=attributes.get("product"),
             holder_name=attributes.get("holderName"),
             subtype=attributes.get("subtype"),
-            current_balance=_minor(attributes, "currentBalance", currency),
-            available_balance=_minor(attributes, "availableBalance", currency),
+            current_balance=_rounded(attributes, "currentBalance", currency),
+            available_balance=_rounded(attributes, "availableBalance", currency),
             authorization_expires_at=parse_datetime(attributes.get("authorizationExpirationExpectedAt")),
             synchronized_at=parse_datetime(meta.get("synchronizedAt")),
             deprecated=bool(attributes.get("deprecated", False)),
@@ -161,14 +172,18 @@ class Transaction:
     created_at: datetime | None
     updated_at: datetime | None
     raw: Mapping[str, Any] = field(repr=False)
+    amount_exact: str | None = None  # set when the bank sent more decimals than the currency has
 
     @classmethod
     def from_jsonapi(cls, obj: Mapping[str, Any]) -> Transaction:
         attributes = obj.get("attributes") or {}
         currency = str(attributes.get("currency") or "EUR")
-        amount = _minor(attributes, "amount", currency)
-        if amount is None:
+        raw_amount = attributes.get("amount")
+        if raw_amount is None or raw_amount == "":
             raise ValueError(f"transaction {obj.get('id')} has no amount")
+        if isinstance(raw_amount, float):
+            raise TypeError("amount was parsed as float; parse Ponto JSON with parse_float=Decimal")
+        amount, amount_exact = minor_units_and_exact(Decimal(str(raw_amount)), currency)
         return cls(
             id=str(obj["id"]),
             pending=obj.get("type") == "pendingTransaction",
@@ -184,10 +199,11 @@ class Transaction:
             description=attributes.get("description"),
             end_to_end_id=attributes.get("endToEndId"),
             bank_transaction_code=attributes.get("bankTransactionCode"),
-            fee=_minor(attributes, "fee", currency),
+            fee=_rounded(attributes, "fee", currency),
             created_at=parse_datetime(attributes.get("createdAt")),
             updated_at=parse_datetime(attributes.get("updatedAt")),
             raw=obj,
+            amount_exact=amount_exact,
         )
 
 

@@ -28,6 +28,7 @@ class TransactionData:
     description: str | None
     end_to_end_id: str | None
     raw: dict[str, Any]
+    amount_exact: str | None = None
 
 
 @dataclass(frozen=True)

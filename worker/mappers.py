@@ -43,6 +43,7 @@ def transaction_data(tx: Transaction) -> transactions.TransactionData:
         remittance_information_type=tx.remittance_information_type,
         description=tx.description,
         end_to_end_id=tx.end_to_end_id,
+        amount_exact=tx.amount_exact,
         raw=jsonable(dict(tx.raw)),
     )
 
@@ -143,6 +144,7 @@ def line_view(tx: BankTransaction, account: BankAccount | None) -> BankLineView:
         execution_date=tx.execution_date,
         account_name=account.name if account else None,
         counterpart_iban=tx.counterpart_reference,
+        amount_exact=tx.amount_exact,
         account_iban=account.reference if account else None,
     )
 

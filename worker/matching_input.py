@@ -43,11 +43,17 @@ async def match_transactions(
                 return queued
             by_number = {row.number: row for row in rows}
             matcher = Matcher([residual_item(r) for r in rows], links)
-        decision = matcher.decide(bank_line(tx))
+        decision = matcher.decide(bank_line(tx)) if tx.amount_exact is None else _odd_amount(tx)
         queued += await _record(session, workspace, account, tx, decision, by_number, now=now)
         if decision.decision == "auto":
             matcher = None
     return queued
+
+
+def _odd_amount(tx: BankTransaction) -> Decision:
+    """Never a guess: an amount finer than the currency cannot be "exactly" an invoice's."""
+    why = f"the bank reported {tx.amount_exact} {tx.currency}, more decimals than the currency has"
+    return Decision(str(tx.id), "none", reasons=[why])
 
 
 async def _record(

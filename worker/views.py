@@ -20,6 +20,7 @@ class BankLineView:
     account_name: str | None = None
     counterpart_iban: str | None = None
     account_iban: str | None = None
+    amount_exact: str | None = None  # the bank's amount, when finer than the currency's minor unit
 
 
 @dataclass(frozen=True)

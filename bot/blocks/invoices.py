@@ -17,7 +17,9 @@ def bank_line_text(line: BankLineView, locale: str) -> str:
     when = line.execution_date.strftime("%d %b %Y") if line.execution_date else ""
     who = esc(line.counterpart or "unknown")
     text = esc((line.remittance or "")[:140])
-    return f"{money(line.amount, line.currency, locale)} from {who} on {when}" + (f" · _{text}_" if text else "")
+    return f"{money(line.amount, line.currency, locale, exact=line.amount_exact)} from {who} on {when}" + (
+        f" · _{text}_" if text else ""
+    )
 
 
 HEADLINE_NUMBERS = 5  # a transfer can settle dozens of invoices: the headline names a few, the rows list them

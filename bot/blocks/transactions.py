@@ -10,9 +10,15 @@ from ..formatting import escape_mrkdwn, iban, money
 from .kit import Block, Message, actions, button, context, header, section
 
 
-def _signed(minor: int, currency: str, locale: str) -> str:
-    text = money(abs(minor), currency, locale)
+def _signed(minor: int, currency: str, locale: str, exact: str | None = None) -> str:
+    text = money(abs(minor), currency, locale, exact=exact)
     return f"+{text}" if minor > 0 else f"−{text}"
+
+
+ODD_AMOUNT = (
+    "The bank reported more decimals than {currency} has: the amount is shown as sent, "
+    "and this line is not matched to invoices automatically."
+)
 
 
 def _day(value: date | None) -> str:
@@ -20,7 +26,7 @@ def _day(value: date | None) -> str:
 
 
 def transaction(notice: TransactionPosted, locale: str) -> Message:
-    amount = _signed(notice.amount, notice.currency, locale)
+    amount = _signed(notice.amount, notice.currency, locale, notice.amount_exact)
     incoming = notice.amount > 0
     who = notice.counterpart or ("unknown sender" if incoming else "unknown payee")
     icon = ":moneybag:" if incoming else ":money_with_wings:"
@@ -37,13 +43,15 @@ def transaction(notice: TransactionPosted, locale: str) -> Message:
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
     if notice.remittance:
-        blocks.append(context(f"Communication: {escape_mrkdwn(notice.remittance)[:2900]}"))
+        blocks.append(context(f"Communication: {escape_mrkdwn(notice.remittance)}"))
+    if notice.amount_exact is not None:
+        blocks.append(context(ODD_AMOUNT.format(currency=escape_mrkdwn(notice.currency))))
     return text, blocks
 
 
 def _short_line(line: BankLineView, locale: str, *, width: int) -> str:
     return (
-        f"{_signed(line.amount, line.currency, locale)}  {escape_mrkdwn(line.counterpart or '?')}"
+        f"{_signed(line.amount, line.currency, locale, line.amount_exact)}  {escape_mrkdwn(line.counterpart or '?')}"
         f"  _{escape_mrkdwn((line.remittance or '')[:width])}_"
     )
 

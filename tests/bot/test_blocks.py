@@ -94,3 +94,15 @@ def test_money_formatting_is_exact(minor: int | None, currency: str, locale: str
 def test_iban_formatting_leaves_non_ibans_alone() -> None:
     assert iban("BE68539007547034") == "BE68 5390 0754 7034"
     assert iban("1234-5678") == "1234-5678"
+
+
+def test_an_amount_with_more_decimals_than_the_currency_is_shown_as_the_bank_sent_it() -> None:
+    from bot.messages import render
+    from worker.notices import TransactionPosted
+
+    notice = TransactionPosted(id="t1", amount=-1234, currency="EUR", counterpart="Fuel", amount_exact="-12.345")
+    text, blocks = render(notice, "en_BE")
+    assert text.startswith("−12,345\xa0€ to Fuel")  # en_BE writes euros the Belgian way
+    assert "not matched to invoices automatically" in str(blocks)
+    plain = render(TransactionPosted(id="t2", amount=1234, currency="EUR", counterpart="Fuel"), "en_BE")
+    assert plain[0].startswith("+12,34\xa0€ from Fuel") and "automatically" not in str(plain[1])

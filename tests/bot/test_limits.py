@@ -27,6 +27,7 @@ FIELDS = {
     "connected_by": "U0ADMIN",
     "undone_by": "U0ADMIN",
     "reason": "is_archived",
+    "amount_exact": "-123456789012345678.123456789012",
 }
 
 

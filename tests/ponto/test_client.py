@@ -130,3 +130,15 @@ def test_a_float_parsed_body_is_refused() -> None:
     obj = {"id": "x", "attributes": {"currency": "EUR", "currentBalance": 1.5}}
     with pytest.raises(TypeError, match="parse_float=Decimal"):
         Account.from_jsonapi(obj)
+
+
+@respx.mock
+async def test_a_line_that_cannot_be_read_is_left_out_and_the_others_arrive(client: PontoClient) -> None:
+    template = load_fixture("ponto-connect/transactions.json")["data"][0]
+    broken = {**template, "id": "broken", "attributes": {**template["attributes"], "amount": None}}
+    odd = {**template, "id": "odd", "attributes": {**template["attributes"], "amount": Decimal("-12.345")}}
+    body = {"data": [broken, odd, {**template, "id": "fine"}], "links": {}, "meta": {"paging": {"limit": 100}}}
+    respx.get(f"{API}/accounts/a1/transactions").respond(200, content=dumps(body).encode())
+    lines = [tx async for tx in client.iter_transactions("a1")]
+    assert [t.id for t in lines] == ["odd", "fine"]
+    assert (lines[0].amount, lines[0].amount_exact) == (-1234, "-12.345")  # half-even, exact text kept

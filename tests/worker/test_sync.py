@@ -277,3 +277,18 @@ async def test_two_processes_never_spend_the_same_refresh_token(world: World, da
     assert tokens[0] == tokens[1]
     state = (await world.http.get(f"{world.base}/_control/state")).json()
     assert state["revoked_tokens"] == 0  # no refresh token was refused: each was spent once
+
+
+async def test_an_amount_finer_than_the_currency_is_stored_exactly_and_never_stops_the_sync(world: World) -> None:
+    syncer = world.syncer(create_synchronizations=False)
+    await syncer.sync(world.connection_id)
+    account = (await world.accounts())[0]
+    lines = [{"amount": "12.345", "counterpartName": "Fuel Card NV"}, {"amount": "7.10", "counterpartName": "Bakery"}]
+    ids = (await world.control("transactions", {"account_id": account, "webhook": False, "transactions": lines}))["ids"]
+    report = await syncer.sync(world.connection_id)
+    assert report.error is None and report.created == 2  # the odd line and the one after it
+    async with world.sessions() as session:
+        odd = await session.scalar(select(BankTransaction).where(BankTransaction.ponto_id == ids[0]))
+    assert odd is not None and (odd.amount, odd.amount_exact) == (1234, "12.345")  # half-even, and the exact text
+    posted = {p["id"]: p for k, p in await world.outbox() if k == "transaction"}
+    assert posted[ids[0]]["amount_exact"] == "12.345" and posted[ids[1]]["amount_exact"] is None
