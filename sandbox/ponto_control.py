@@ -223,6 +223,7 @@ async def state(request: Request) -> Response:
                 for a in sandbox.organization.accounts
             },
             "synchronizations": len(sandbox.syncs),
+            "customer_ips": sorted(set(sandbox.customer_ips)),
             "payments": len(sandbox.payments),
             "faults": len(sandbox.faults),
             "revoked_tokens": len(sandbox.revoked),

@@ -56,7 +56,17 @@ def serve(args: argparse.Namespace) -> int:
     self_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     app = create_app(settings, self_url=f"http://{self_host}:{args.port}")
     print(banner(settings, args.host, args.port), flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=True)
+    # X-Forwarded-For is believed only from TRUSTED_PROXIES: the consenting person's address is sent to Ponto.
+    proxies = settings.trusted_proxies or ""
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )
     return 0
 
 

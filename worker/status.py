@@ -21,6 +21,17 @@ class ConnectionView:
 
 
 @dataclass(frozen=True)
+class SyncProblem:
+    """An account whose synchronizations fail: "authorization" (renew) or "bank" (Ponto keeps trying)."""
+
+    account_id: str
+    name: str
+    iban: str
+    problem: str
+    since: datetime | None
+
+
+@dataclass(frozen=True)
 class Status:
     """What `/ponto status` shows."""
 
@@ -31,6 +42,7 @@ class Status:
     paused_reason: str | None = None
     sync_error: str | None = None
     last_sync: datetime | None = None
+    sync_problems: list[SyncProblem] = field(default_factory=list)
 
 
 async def status(session: AsyncSession, team_id: str) -> Status:
@@ -57,6 +69,11 @@ async def status(session: AsyncSession, team_id: str) -> Status:
         paused_reason=workspace.slack_paused_reason,
         sync_error=sync.last_error if sync else None,
         last_sync=max(times, default=None),
+        sync_problems=[
+            SyncProblem(a.ponto_id, a.name, a.reference, a.sync_problem, a.sync_problem_since)
+            for a in accounts
+            if a.sync_problem
+        ],
     )
 
 

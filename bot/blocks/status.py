@@ -6,7 +6,7 @@ from worker.status import Status
 
 from ..formatting import channel, escape_mrkdwn, iban, money, slack_date
 from ..slack_refusals import explain
-from .kit import Message, section
+from .kit import Message, actions, button, section
 
 HELP_LINES = (
     ("activate", "connect (or reconnect) the company's Ponto organization; updates go to this channel; admins only"),
@@ -51,9 +51,21 @@ def status_message(status: Status, locale: str) -> Message:
         lines.append(f":pause_button: Posting is on hold: {explain(status.paused_reason)} Then `/ponto resume`.")
     if status.sync_error:
         lines.append(f":warning: Last sync failed: {escape_mrkdwn(status.sync_error[:200])}")
+    for problem in status.sync_problems:
+        since = f" since {slack_date(problem.since)}" if problem.since else ""
+        what = (
+            "the bank refused Ponto's access: an admin must renew it"
+            if problem.problem == "authorization"
+            else "the bank does not answer Ponto; it keeps trying"
+        )
+        lines.append(f":red_circle: {escape_mrkdwn(problem.name)} `{iban(problem.iban)}`: {what}{since}")
     accounts = [
         f"• {escape_mrkdwn(a.name)} `{iban(a.iban)}` {a.currency}: {money(a.current_balance, a.currency, locale)}"
         for a in status.accounts
     ]
     text = "\n".join(lines + ["", f"{len(accounts)} account(s):", *accounts])
-    return text, [section("\n".join(lines)), section("\n".join(accounts) or "No accounts.")]
+    blocks = [section("\n".join(lines)), section("\n".join(accounts) or "No accounts.")]
+    renew = [p for p in status.sync_problems if p.problem == "authorization"][:5]
+    if renew:
+        blocks.append(actions(*(button("reauthorize", f"Renew {p.name}", p.account_id) for p in renew)))
+    return text, blocks

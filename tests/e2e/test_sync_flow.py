@@ -181,3 +181,39 @@ def test_a_transaction_ponto_corrects_is_edited_in_place_not_posted_again(
         time.sleep(0.1)
     assert len(mine) == 1 and "edited" in mine[0]  # chat.update of the same message
     assert "second version" in str(mine[0]["blocks"])
+
+
+def test_a_bank_refusing_ponto_gives_one_alert_with_the_button_then_says_it_works_again(
+    tmp_path: Path, browser: httpx.Client
+) -> None:
+    """Ponto's own synchronization fails (authorizationInvalid) and says so by webhook, twice: one alert."""
+    server = start_server(tmp_path, {"DIGEST_THRESHOLD": "1000"})
+    try:
+        connect(server, browser)
+        account = accounts(server, browser)[2]
+        for _ in range(2):
+            ponto_control(server, browser, "synchronization-failures", {"account_id": account, "now": True})
+            time.sleep(1)
+        server.wait_quiet()
+        alerts = [m for m in server.history(browser) if m["text"].startswith("The bank no longer accepts")]
+        assert len(alerts) == 1, server.log()
+        assert alerts[0]["blocks"][-1]["elements"][0]["action_id"] == "reauthorize"
+        failed = [d for d in browser.get(f"{server.ponto_base}/_control/webhooks").json()["deliveries"]]
+        assert sum(d["type"] == "pontoConnect.synchronization.failed" for d in failed) == 2
+
+        server.slash(browser, "status")
+        status = server.wait_ephemeral(browser, "U0DEMO", 2)
+        assert "the bank refused Ponto's access" in status["text"] and "reauthorize" in str(status["blocks"])
+
+        assert browser.delete(f"{server.ponto_base}/_control/synchronization-failures").status_code == 200
+        ponto_control(server, browser, "transactions", {"account_id": account, "count": 1})
+        deadline = time.monotonic() + 20
+        while True:
+            (alert,) = [m for m in server.history(browser) if m["ts"] == alerts[0]["ts"]]
+            if "work again" in alert["text"]:
+                break
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.2)
+        assert "edited" in alert and "reauthorize" not in str(alert["blocks"])  # the same message, now true
+    finally:
+        server.stop()
