@@ -6,26 +6,38 @@ import re
 from html import escape
 from typing import Any
 
-_LINK = re.compile(r"&lt;([^|&]+?)(?:\|(.+?))?&gt;")
+_CONTROL = re.compile(r"<([^<>|]+?)(?:\|([^<>]*))?>")  # Slack's own sequences: links, mentions, !channel
+
+
+def _shown(text: str) -> str:
+    """Text between control sequences: Slack's three entities show as the characters, once HTML-escaped."""
+    return escape(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"), quote=False)
 
 
 def mrkdwn(text: str, users: dict[str, str]) -> str:
-    """Slack mrkdwn to HTML: links, mentions, *bold*, _italic_, `code`, ~strike~, newlines."""
-    html = escape(text, quote=False)
+    """Slack mrkdwn to HTML: links, mentions, *bold*, _italic_, `code`, ~strike~, newlines.
+
+    The text is read as Slack reads what it was sent: `<...>` are control sequences, `&lt;` `&gt;` `&amp;`
+    are the characters themselves (so escaped outside text shows as typed, never double-escaped).
+    """
 
     def link(match: re.Match[str]) -> str:
-        target, label = match[1], match[2]
+        target, label = match[1], _shown(match[2]) if match[2] else None
         if target.startswith("@"):
             return f"<b>@{escape(users.get(target[1:], target[1:]))}</b>"
         if target.startswith("#"):
-            return f"<b>#{escape(label or target[1:])}</b>"
+            return f"<b>#{label or escape(target[1:])}</b>"
         if target.startswith("!"):
-            return f"<i>{escape(label or target)}</i>"
+            return f"<i>{label or escape(target)}</i>"
         return f"<a href='{escape(target, quote=True)}' target='_blank'>{label or escape(target)}</a>"
 
-    html = _LINK.sub(link, html)
+    parts, position = [], 0
+    for match in _CONTROL.finditer(text):
+        parts += [_shown(text[position : match.start()]), link(match)]
+        position = match.end()
+    html = "".join([*parts, _shown(text[position:])])
     html = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?![\w*])", r"<b>\1</b>", html)
-    html = re.sub(r"(?<![\w_])_(?!\s)([^_\n]+?)_(?![\w_])", r"<i>\1</i>", html)
+    html = re.sub(r"(?<![\w_'])_(?!\s)([^_\n]+?)_(?![\w_])", r"<i>\1</i>", html)
     html = re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html)
     html = re.sub(r"(?<![\w~])~(?!\s)([^~\n]+?)~(?![\w~])", r"<s>\1</s>", html)
     return html.replace("\n", "<br>")

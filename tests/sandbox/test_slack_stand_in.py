@@ -1,0 +1,80 @@
+"""The Slack stand-in refuses what Slack refuses and shows text as Slack shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from sandbox import slack as slack_sandbox
+from sandbox.slack_render import mrkdwn
+from sandbox.slack_state import DEFAULT_BOT_TOKEN, Channel
+from tests.support.threaded import serve_in_thread
+
+
+def test_escaped_outside_text_shows_as_typed_and_control_sequences_as_links() -> None:
+    html = mrkdwn("Mallory &lt;!channel&gt; &amp; co <@U1> <https://x.example|pay &amp; go> <!here>", {"U1": "Ada"})
+    assert "Mallory &lt;!channel&gt; &amp; co" in html  # the browser shows "<!channel> & co": escaped once
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html
+    assert "<b>@Ada</b>" in html and ">pay &amp; go</a>" in html and "<i>!here</i>" in html
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[slack_sandbox.SlackSandbox, httpx.Client]]:
+    sandbox = slack_sandbox.SlackSandbox(app_events_url="http://127.0.0.1:9/unused")
+    sandbox.workspace.channels["G0SECRET"] = Channel("G0SECRET", "secret", is_private=True, members={"U0DEMO"})
+    with serve_in_thread(slack_sandbox.create_standalone_app(sandbox)) as url:
+        headers = {"Authorization": f"Bearer {DEFAULT_BOT_TOKEN}"}
+        with httpx.Client(base_url=f"{url}{slack_sandbox.MOUNT}/api/", headers=headers) as client:
+            yield sandbox, client
+
+
+def test_each_method_needs_its_scope(api: tuple[slack_sandbox.SlackSandbox, httpx.Client]) -> None:
+    sandbox, client = api
+    sandbox.api.scopes = frozenset({"chat:write", "channels:read"})
+    sandbox.api.tokens[DEFAULT_BOT_TOKEN] = sandbox.api.scopes
+    listed = client.post("conversations.list", data={"types": "public_channel,private_channel"}).json()
+    assert listed == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "groups:read",
+        "provided": "channels:read,chat:write",
+    }
+    assert client.post("conversations.list").json()["ok"] is True  # public channels only: channels:read
+    assert client.post("users.info", data={"user": "U0DEMO"}).json()["needed"] == "users:read"
+    assert client.post("conversations.join", data={"channel": "C0FINANCE"}).json()["needed"] == "channels:join"
+
+
+def test_membership_private_channels_and_history(api: tuple[slack_sandbox.SlackSandbox, httpx.Client]) -> None:
+    sandbox, client = api
+    names = [c["name"] for c in client.post("conversations.list", data={"types": "private_channel"}).json()["channels"]]
+    assert names == []  # a private channel the app is not in is not listed
+    assert client.post("conversations.info", data={"channel": "G0SECRET"}).json()["error"] == "channel_not_found"
+    history = client.post("conversations.history", data={"channel": "C0FINANCE"}).json()
+    assert history["error"] == "not_in_channel"  # history needs membership, even of a public channel
+    assert client.post("chat.postMessage", data={"channel": "C0FINANCE", "text": "hi"}).json()["error"] == (
+        "not_in_channel"  # the manifest has no chat:write.public: the app joins first
+    )
+    assert client.post("conversations.join", data={"channel": "C0FINANCE"}).json()["ok"] is True
+    assert client.post("chat.postMessage", data={"channel": "C0FINANCE", "text": "hi"}).json()["ok"] is True
+    assert client.post("conversations.history", data={"channel": "C0FINANCE"}).json()["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("blocks", "text", "error"),
+    [
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}], "t", "invalid_blocks"),
+        ([{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}], "t", "invalid_blocks"),
+        ([{"type": "divider"}] * 51, "t", "invalid_blocks"),
+        ([], "x" * 40_001, "msg_too_long"),
+    ],
+)
+def test_messages_beyond_slacks_limits_are_refused(
+    api: tuple[slack_sandbox.SlackSandbox, httpx.Client], blocks: list, text: str, error: str
+) -> None:
+    sandbox, client = api
+    sandbox.workspace.channels["C0FINANCE"].members.add(sandbox.workspace.bot_user_id)
+    answer = client.post("chat.postMessage", json={"channel": "C0FINANCE", "text": text, "blocks": blocks}).json()
+    assert answer == {"ok": False, "error": error}
+    assert sandbox.workspace.channels["C0FINANCE"].messages == []
