@@ -217,3 +217,34 @@ def test_a_bank_refusing_ponto_gives_one_alert_with_the_button_then_says_it_work
         assert "edited" in alert and "reauthorize" not in str(alert["blocks"])  # the same message, now true
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("details_last", [True, False])
+def test_a_webhook_burst_for_one_account_brings_the_correction_in_either_order(
+    linked: Server, browser: httpx.Client, details_last: bool
+) -> None:
+    """Through real webhooks, nothing is lost in either order. Whether both land in one worker round is up to
+    timing here; the same-round case is pinned by tests/worker/test_sync.py (the burst test)."""
+    account = accounts(linked, browser)[0]
+    (ref,) = ponto_control(linked, browser, "transactions", {"account_id": account, "count": 1})["ids"]
+    wait_for_refs(linked, browser, [ref])
+    name = f"Burst Corrected {'last' if details_last else 'first'} BV"
+    ponto_control(
+        linked, browser, "transactions/update", {"id": ref, "attributes": {"counterpartName": name}, "webhook": False}
+    )
+    events = ["pontoConnect.account.transactionsUpdated", "pontoConnect.account.detailsUpdated"]
+    ponto_control(
+        linked, browser, "synchronizations", {"account_id": account, "events": events[:: 1 if details_last else -1]}
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        mine = [
+            m
+            for m in linked.history(browser)
+            if ((m.get("metadata") or {}).get("event_payload") or {}).get("ref") == ref
+        ]
+        if mine and name in mine[0]["text"]:
+            break
+        assert time.monotonic() < deadline, linked.log()
+        time.sleep(0.1)
+    assert len(mine) == 1 and "edited" in mine[0]
