@@ -42,8 +42,16 @@ def retry_handlers() -> list[Any]:
     ]
 
 
-def web_client(token: str | None, api_url: str) -> AsyncWebClient:
-    return AsyncWebClient(token=token, base_url=api_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=retry_handlers())
+def delivery_retry_handlers() -> list[Any]:
+    """For the notifier: only 429 is retried here (Slack posted nothing). After a 5xx or a dropped
+    connection the post may be in the channel: the notifier looks it up before sending again."""
+    return [AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+
+
+def web_client(token: str | None, api_url: str, *, delivery: bool = False) -> AsyncWebClient:
+    """A Slack client; `delivery`: the notifier's, which owns its retries of posts."""
+    handlers = delivery_retry_handlers() if delivery else retry_handlers()
+    return AsyncWebClient(token=token, base_url=api_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=handlers)
 
 
 def create_bolt_app(

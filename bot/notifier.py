@@ -80,9 +80,10 @@ class Notifier:
             if (row.workspace_id, row.channel) in held or (row.workspace_id, "*") in held:
                 skipped.append(row.id)
                 continue
+            claimed_as = row.channel  # a name resolved during delivery becomes the id: hold both
             outcome = await self._deliver(row, teams.get(row.workspace_id, ""))
             if outcome == "hold_channel":
-                held.add((row.workspace_id, row.channel))
+                held |= {(row.workspace_id, claimed_as), (row.workspace_id, row.channel)}
             elif outcome == "hold_workspace":
                 held.add((row.workspace_id, "*"))
         async with self._sessions.begin() as session:
@@ -106,6 +107,7 @@ class Notifier:
                 channel_id = await self.poster.resolve(client, team_id, row.channel)
                 if channel_id != row.channel:
                     await self._remember_channel(row, channel_id)
+                    row.channel = channel_id  # as stored now: holds and retries address the id
                 found = None
                 if row.claims > 1:
                     found = await self.poster.already_posted(client, channel_id, row.id, row.created_at)

@@ -70,6 +70,10 @@ class SlackApi:
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method"}, status_code=404)
         fault = next((f for f in self.faults if f["method"] == name and f["count"] > 0), None)
+        if fault is not None and fault.get("after_posting"):
+            fault["count"] -= 1  # Slack did the work, then the answer was lost: a 5xx the caller cannot trust
+            await self._call(handler, request, params)
+            return JSONResponse({"ok": False, "error": "internal_error"}, status_code=int(fault.get("status") or 500))
         if fault is not None:
             fault["count"] -= 1
             if fault.get("status") == 429:
@@ -78,17 +82,20 @@ class SlackApi:
             if fault.get("status"):
                 return JSONResponse({"ok": False, "error": "internal_error"}, status_code=int(fault["status"]))
             return JSONResponse({"ok": False, "error": fault.get("error", "internal_error")})
+        return JSONResponse(await self._call(handler, request, params))
+
+    async def _call(self, handler: Handler, request: Request, params: dict[str, Any]) -> dict[str, Any]:
         token = _token(request, params)
         if not token:
-            return JSONResponse({"ok": False, "error": "not_authed"})
+            return {"ok": False, "error": "not_authed"}
         if token not in self.tokens:
-            return JSONResponse({"ok": False, "error": "invalid_auth"})
+            return {"ok": False, "error": "invalid_auth"}
         self._granted = self.tokens[token]  # handlers do not await, so this is the current call's
         try:
             result = await handler(self, params)
         except ApiError as exc:
-            return JSONResponse({"ok": False, "error": exc.error, **exc.extra})
-        return JSONResponse({"ok": True, **result})
+            return {"ok": False, "error": exc.error, **exc.extra}
+        return {"ok": True, **result}
 
     def _oauth_access(self, request: Request, params: dict[str, Any]) -> dict[str, Any]:
         """The install's code exchange: client credentials (Basic auth or form), a single-use code."""

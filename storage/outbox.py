@@ -149,6 +149,7 @@ async def postpone_channel(
             attempts=OutboxMessage.attempts + 1,
             last_error=error,
             lease_until=None,
+            next_attempt_at=until,
             claims=OutboxMessage.claims - (1 if settled else 0),
         )
     )

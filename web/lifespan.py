@@ -132,7 +132,7 @@ async def _logged(name: str, loop: Coroutine[Any, Any, None]) -> None:
 async def _slack(settings: Settings, wiring: Wiring, core: Core) -> tuple[AsyncSlackRequestHandler, ClientForTeam]:
     """Bolt behind Starlette, and how the notifier finds each team's Slack client."""
     slack_client = web_client(wiring.slack_bot_token, wiring.slack_api_url)
-    oauth_settings, client_for_team = await slack_install(settings, core.engine, slack_client, wiring, core.cipher)
+    oauth_settings, client_for_team = await slack_install(settings, core.engine, wiring, core.cipher)
     services = Services(
         sessions=core.sessions,
         cipher=core.cipher,

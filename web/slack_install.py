@@ -22,13 +22,15 @@ ClientForTeam = Callable[[str], Awaitable[AsyncWebClient | None]]
 
 
 async def slack_install(
-    settings: Settings, engine: Any, client: AsyncWebClient, wiring: Wiring, cipher: TokenCipher
+    settings: Settings, engine: Any, wiring: Wiring, cipher: TokenCipher
 ) -> tuple[AsyncOAuthSettings | None, ClientForTeam]:
-    """Single workspace: one client for every team. OAuth: a client per installed team."""
+    """Single workspace: one client for every team. OAuth: a client per installed team. The notifier's
+    clients retry only 429 themselves (see `delivery_retry_handlers`)."""
     if settings.slack_mode != "oauth":
+        delivery = web_client(wiring.slack_bot_token, wiring.slack_api_url, delivery=True)
 
         async def single(team_id: str) -> AsyncWebClient:
-            return client
+            return delivery
 
         return None, single
     plain_store = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
@@ -51,7 +53,7 @@ async def slack_install(
         """A workspace of an Enterprise Grid org is stored under its enterprise id: look that up by team."""
         enterprise_id = await enterprise_of(plain_store, team_id)
         bot = await store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
-        return web_client(bot.bot_token, wiring.slack_api_url) if bot and bot.bot_token else None
+        return web_client(bot.bot_token, wiring.slack_api_url, delivery=True) if bot and bot.bot_token else None
 
     return oauth_settings, per_team
 

@@ -276,3 +276,27 @@ async def test_the_person_who_connected_is_told_once_what_to_fix(stand_in, sessi
     await notifier.deliver_due()
     dm = sandbox.workspace.channels["DU0DEMO"].messages
     assert len(dm) == 1 and "finance messages are on hold" in dm[0]["text"] and "/ponto resume" in dm[0]["text"]
+
+
+async def test_slack_posting_then_answering_500_still_gives_each_message_once(stand_in, sessions) -> None:
+    """The notifier's client does not re-send after a 5xx by itself; the notifier looks the post up first."""
+    sandbox, api_url = stand_in
+    sandbox.workspace.channels["C0FINANCE"].members.add(sandbox.workspace.bot_user_id)
+    ids = [await _queue(sessions, "C0FINANCE") for _ in range(3)]
+    sandbox.api.faults.append({"method": "chat.postMessage", "status": 500, "after_posting": True, "count": 3})
+    clock = [NOW]
+
+    async def client_for_team(team_id: str) -> AsyncWebClient:
+        return web_client(DEFAULT_BOT_TOKEN, api_url, delivery=True)
+
+    notifier = Notifier(sessions, client_for_team, locale="en_BE", clock=lambda: clock[0], pace_seconds=0.01)
+    for _ in range(12):
+        await notifier.deliver_due()
+        clock[0] += timedelta(minutes=10)
+        if all(r.status == "sent" for r in await _rows(sessions)):
+            break
+    posted = [m["metadata"]["event_payload"]["outbox_id"] for m in sandbox.workspace.channels["C0FINANCE"].messages]
+    assert posted == ids  # each once, in order
+    assert [r.slack_ts for r in await _rows(sessions)] == [
+        m["ts"] for m in sandbox.workspace.channels["C0FINANCE"].messages
+    ]
