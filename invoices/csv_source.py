@@ -12,7 +12,7 @@ import csv
 import io
 from datetime import date
 
-from money import to_minor_units
+from money import is_currency, to_minor_units
 
 from .errors import InvoiceError
 from .model import KINDS, Invoice, parse_amount, parse_day
@@ -63,9 +63,9 @@ def _row(row: dict[str, str], source: str, line: int) -> Invoice:
     kind = row.get("kind") or "sales"
     if kind not in KINDS:
         raise fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
-    currency = row["currency"].upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise fail("currency", f"{row['currency']!r} is not an ISO 4217 code such as EUR")
+    currency = row["currency"].strip().upper()
+    if not is_currency(currency):
+        raise fail("currency", f"{row['currency'][:20]!r} is not an ISO 4217 currency code such as EUR")
     try:
         amount = to_minor_units(parse_amount(row["amount"]), currency)
     except ValueError as exc:
@@ -78,6 +78,8 @@ def _row(row: dict[str, str], source: str, line: int) -> Invoice:
             raise fail(column, str(exc)) from exc
     if amount < 0:
         raise fail("amount", "is negative; use kind sales_credit_note or purchase_credit_note with a positive amount")
+    if amount == 0:
+        raise fail("amount", "is zero: nothing is due, so there is nothing to match")
     return Invoice(
         number=row["number"],
         kind=kind,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -45,8 +46,19 @@ class Invoice:
         return abs(self.amount) if incoming else -abs(self.amount)
 
 
+MAX_AMOUNT_TEXT = 40  # characters, before anything is converted
+MAX_AMOUNT = Decimal("999999999999.99")  # a trillion: far above any real invoice, far below what strains a CPU
+AMOUNT_SHAPE = re.compile(r"[+-]?\d{1,15}(\.\d{1,6})?")  # plain decimals only: no exponent, no NaN
+
+
 def parse_amount(text: str) -> Decimal:
-    """'1234.50', '1.234,50', '1 234,50', '-12,3': the last separator is the decimal one."""
+    """'1234.50', '1.234,50', '1 234,50', '-12,3': the last separator is the decimal one.
+
+    Bounded before conversion (length, digits, no exponent), so `1e999990` is refused at once instead
+    of keeping the event loop busy while it is expanded.
+    """
+    if len(text) > MAX_AMOUNT_TEXT:
+        raise ValueError(f"is longer than {MAX_AMOUNT_TEXT} characters: not an amount")
     cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
     if "," in cleaned and "." in cleaned:
         decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
@@ -56,12 +68,14 @@ def parse_amount(text: str) -> Decimal:
         if cleaned.count(",") > 1:
             raise ValueError(f"{text!r} is not an amount")
         cleaned = cleaned.replace(",", ".")
+    if not AMOUNT_SHAPE.fullmatch(cleaned):
+        raise ValueError(f"{text!r} is not an amount (write it as 1234.50, without an exponent)")
     try:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
         raise ValueError(f"{text!r} is not an amount") from exc
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not an amount")
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError(f"{text!r} is larger than the limit of {MAX_AMOUNT}")
     return value
 
 

@@ -11,7 +11,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from money import to_minor_units
+from money import is_currency, to_minor_units
 
 from .errors import InvoiceError
 from .model import Invoice, parse_amount, parse_day
@@ -75,6 +75,10 @@ def parse_ubl(data: bytes, source: str, *, side: str = "sales") -> Invoice:
         raise InvoiceError(source, f"/{name}", str(exc)) from exc
     if amount < 0:  # a correction sent as an Invoice with a negative PayableAmount is a credit note
         credit, amount = not credit, -amount
+    if amount == 0:
+        raise InvoiceError(source, f"/{name}/{payable_path}", "is zero: nothing is due, so there is nothing to match")
+    if not is_currency(currency):
+        raise InvoiceError(source, f"/{name}/cbc:DocumentCurrencyCode", f"{currency[:20]!r} is not an ISO 4217 code")
     party = "cac:AccountingCustomerParty/cac:Party" if side == "sales" else "cac:AccountingSupplierParty/cac:Party"
     counterparty = root.find(party, NS)
     name_of = None

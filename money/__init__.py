@@ -38,6 +38,16 @@ def currency_exponent(currency: str) -> int:
     return found.exponent or 0
 
 
+MAX_ADJUSTED_EXPONENT = 18  # 10**18 major units: beyond any balance; bigger is refused before it is expanded
+
+
+def _finite_and_bounded(value: Decimal, original: object) -> None:
+    if not value.is_finite():
+        raise ValueError(f"amount {original!r} is not a finite number")
+    if value.adjusted() > MAX_ADJUSTED_EXPONENT:
+        raise ValueError(f"amount {original!r} is too large")
+
+
 def minor_units_and_exact(amount: Decimal | int | str, currency: str) -> tuple[int, str | None]:
     """Minor units, and the exact amount as text when it has more decimals than the currency allows.
 
@@ -47,8 +57,7 @@ def minor_units_and_exact(amount: Decimal | int | str, currency: str) -> tuple[i
     if isinstance(amount, float):
         raise TypeError("amounts must be Decimal, int or str, never float")
     value = Decimal(amount)
-    if not value.is_finite():
-        raise ValueError(f"amount {amount!r} is not a finite number")
+    _finite_and_bounded(value, amount)
     scaled = value.scaleb(currency_exponent(currency))
     rounded = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
     return int(rounded), (None if rounded == scaled else str(value))
@@ -63,8 +72,7 @@ def to_minor_units(amount: Decimal | int | str, currency: str) -> int:
     if isinstance(amount, float):
         raise TypeError("amounts must be Decimal, int or str, never float")
     value = Decimal(amount)
-    if not value.is_finite():
-        raise ValueError(f"amount {amount!r} is not a finite number")
+    _finite_and_bounded(value, amount)
     scaled = value.scaleb(currency_exponent(currency))
     if scaled != scaled.to_integral_value():
         raise ValueError(f"amount {amount} has more decimals than {currency} allows")

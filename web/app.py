@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from sandbox import ponto as ponto_sandbox, slack as slack_sandbox
 from sandbox.ponto_webhooks import DEFAULT_AUDIENCE
 
 from .lifespan import resources
+from .limits import RequestLimits
 from .routes.api import get_invoices, post_invoices
 from .routes.health import healthz
 from .routes.ponto import ponto_callback, ponto_reauthorized, ponto_webhook
@@ -52,4 +54,5 @@ def create_app(settings: Settings, *, self_url: str | None = None) -> Starlette:
         async with resources(settings, wiring) as state:
             yield state
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    limits = Middleware(RequestLimits, slack_signing_secret=wiring.slack_signing_secret)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[limits])

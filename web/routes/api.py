@@ -17,15 +17,29 @@ from worker.matching_input import import_and_match, workspace_for_import
 
 from ..state import app_state
 
-MAX_BODY = 5 * 1024 * 1024
+MAX_DEPTH = 8
+TOO_DEEP = object()  # json.loads gave up on the nesting itself
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest (iteratively: no recursion for an attacker to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                return level
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _refused(request: Request) -> JSONResponse | None:
     token = app_state(request).api_token
     if not token:
         return JSONResponse({"error": "the invoice API is off: set API_TOKEN to turn it on"}, status_code=503)
-    given = request.headers.get("authorization", "")
-    if not given.startswith("Bearer ") or not hmac.compare_digest(given[7:].encode(), token.encode()):
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         return JSONResponse(
             {"error": "missing or wrong bearer token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
@@ -35,13 +49,16 @@ def _refused(request: Request) -> JSONResponse | None:
 async def post_invoices(request: Request) -> JSONResponse:
     if refused := _refused(request):
         return refused
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return JSONResponse({"error": "body too large (5 MiB at most)"}, status_code=413)
+    body = await request.body()  # its size is bounded by web.limits before this runs
     try:
         data = json.loads(body, parse_float=str, parse_int=str)
     except ValueError as exc:
         return JSONResponse({"errors": [{"location": "body", "message": f"not JSON: {exc}"}]}, status_code=422)
+    except RecursionError:
+        data = TOO_DEEP
+    if data is TOO_DEEP or _depth(data) > MAX_DEPTH:
+        message = f"nested deeper than {MAX_DEPTH} levels: an invoice list is two or three deep"
+        return JSONResponse({"errors": [{"location": "body", "message": message}]}, status_code=422)
     items = data.get("invoices") if isinstance(data, dict) and "invoices" in data else data
     items = items if isinstance(items, list) else [items]
     parsed, errors = [], []
