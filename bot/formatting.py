@@ -51,9 +51,22 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# Invisible characters that reorder or hide text (bidirectional overrides and isolates, marks), and the
+# control characters: a stranger could make "€ 10" read as "01 €" or hide words.
+INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+# A formatting character where Slack would read it as markup (not between two letters or digits, as in
+# INV_2026_01) becomes its lookalike: *bold*, _italic_, ~strike~ and `code` from outside stay plain text.
+MARKUP = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
+LOOKALIKE = {"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
+
+
 def escape_mrkdwn(text: str, limit: int = OUTSIDE_TEXT_LIMIT) -> str:
-    """Slack's three control characters, escaped as its docs ask; clipped first, so no entity is cut."""
-    text = clip(text, limit)
+    """Outside text made inert for Slack: one line, no invisible controls, no markup, `&<>` escaped as
+    Slack's docs ask; clipped first, so no entity is cut."""
+    text = INVISIBLE.sub("", clip(" ".join(text.split("\n")).replace("\r", " ").replace("\t", " "), limit))
+    text = MARKUP.sub(lambda m: LOOKALIKE[m.group()], text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -24,7 +24,7 @@ from worker.notices import SlackPaused
 from .messages import UnknownMessageKind, render, render_row
 from .services import utcnow
 from .slack_channel import ChannelPoster
-from .slack_refusals import ADVICE, BAD_MESSAGE, PAUSE
+from .slack_refusals import ADVICE, BAD_MESSAGE, PAUSE, PLAIN_TEXT_FALLBACK, PLAIN_TEXT_NOTE
 
 log = logging.getLogger(__name__)
 
@@ -100,22 +100,20 @@ class Notifier:
         if client is None:
             await self._pause(row, "no_installation", None)
             return "hold_workspace"
+        return await self._attempt(row, client, team_id, text, blocks)
+
+    async def _attempt(
+        self, row: OutboxMessage, client: AsyncWebClient, team_id: str, text: str, blocks: list[dict], note: str = ""
+    ) -> str:
+        """One try; what Slack answers decides: sent, held (channel or workspace), failed, or plain text."""
         try:
-            if row.payload.get("edit_of"):
-                channel_id, ts = await self._edit(client, row, text, blocks)
-            else:
-                channel_id = await self.poster.resolve(client, team_id, row.channel)
-                if channel_id != row.channel:
-                    await self._remember_channel(row, channel_id)
-                    row.channel = channel_id  # as stored now: holds and retries address the id
-                found = None
-                if row.claims > 1:
-                    found = await self.poster.already_posted(client, channel_id, row.id, row.created_at)
-                ts = found or await self.poster.post(
-                    client, channel_id, text, blocks, row.id, str(row.payload.get("id") or "")
-                )
+            channel_id, ts = await self._send(client, row, team_id, text, blocks)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "unknown_error")
+            if error in PLAIN_TEXT_FALLBACK and blocks:  # the words still go out, rather than nothing
+                log.error("outbox %s (%s): Slack refused the layout (%s); sending plain text", row.id, row.kind, error)
+                plain = f"{text}\n_(shown as plain text: Slack refused this message's layout)_"
+                return await self._attempt(row, client, team_id, plain, [], note=f"{PLAIN_TEXT_NOTE} ({error})")
             if error in BAD_MESSAGE:
                 log.error("outbox %s (%s): Slack refused the message: %s", row.id, row.kind, error)
                 await self._finish_failed(row, error)
@@ -129,8 +127,24 @@ class Notifier:
             await self._retry(row, f"{type(exc).__name__}: {exc}", settled=False)
             return "hold_channel"
         async with self._sessions.begin() as session:
-            await outbox.mark_sent(session, row.id, channel_id=channel_id, ts=ts, now=self._clock())
+            await outbox.mark_sent(session, row.id, channel_id=channel_id, ts=ts, now=self._clock(), note=note or None)
         return "sent"
+
+    async def _send(
+        self, client: AsyncWebClient, row: OutboxMessage, team_id: str, text: str, blocks: list[dict]
+    ) -> tuple[str, str]:
+        """Edit, or post once: a claim whose outcome was unknown is looked up in the channel first."""
+        if row.payload.get("edit_of"):
+            return await self._edit(client, row, text, blocks)
+        channel_id = await self.poster.resolve(client, team_id, row.channel)
+        if channel_id != row.channel:
+            await self._remember_channel(row, channel_id)
+            row.channel = channel_id  # as stored now: holds and retries address the id
+        found = None
+        if row.claims > 1:
+            found = await self.poster.already_posted(client, channel_id, row.id, row.created_at)
+        ts = found or await self.poster.post(client, channel_id, text, blocks, row.id, str(row.payload.get("id") or ""))
+        return channel_id, ts
 
     async def _edit(self, client: AsyncWebClient, row: OutboxMessage, text: str, blocks: list[dict]) -> tuple[str, str]:
         """chat.update of the message an earlier outbox row posted; returns its channel and ts."""

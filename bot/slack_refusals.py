@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from storage.outbox import PLAIN_TEXT_NOTE
+
+__all__ = ["ADVICE", "BAD_MESSAGE", "EXPLAIN", "PAUSE", "PLAIN_TEXT_FALLBACK", "PLAIN_TEXT_NOTE", "explain"]
+
 # Slack refuses the workspace or channel itself: stop posting there and keep the outbox (/ponto resume).
 PAUSE = frozenset(
     {
@@ -33,6 +37,8 @@ BAD_MESSAGE = frozenset(
         "invalid_metadata_format",
     }
 )
+# The layout is refused but the words are fine: sent again as plain text (the outbox row notes it).
+PLAIN_TEXT_FALLBACK = frozenset({"invalid_blocks", "msg_blocks_too_long", "invalid_blocks_format"})
 # What to tell a person, in plain words, for each refusal: what happened and what to do.
 ADVICE = {
     "channel_not_found": "the channel was not found: it was deleted, or it is private and the app is not in it. "

@@ -16,6 +16,7 @@ from .db import affected
 from .models import OutboxMessage, Workspace
 
 LEASE = timedelta(seconds=60)
+PLAIN_TEXT_NOTE = "sent as plain text"  # Slack refused the layout; the words went out without it
 
 
 async def enqueue(
@@ -79,12 +80,26 @@ async def claim_due(
     return list(rows)
 
 
-async def mark_sent(session: AsyncSession, message_id: int, *, channel_id: str, ts: str, now: datetime) -> None:
+async def mark_sent(
+    session: AsyncSession, message_id: int, *, channel_id: str, ts: str, now: datetime, note: str | None = None
+) -> None:
+    """Delivered; `note` says how, when not as built (kept in last_error, shown by /ponto status)."""
+    values: dict[str, Any] = {"status": "sent", "slack_channel_id": channel_id, "slack_ts": ts, "sent_at": now}
+    if note:
+        values["last_error"] = note
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status="sent", slack_channel_id=channel_id, slack_ts=ts, sent_at=now, lease_until=None)
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(lease_until=None, **values)
     )
+
+
+async def sent_as_plain_text(session: AsyncSession, workspace_id: int) -> int:
+    """How many messages went out without their layout, because Slack refused it."""
+    query = select(func.count()).where(
+        OutboxMessage.workspace_id == workspace_id,
+        OutboxMessage.status == "sent",
+        OutboxMessage.last_error.startswith(PLAIN_TEXT_NOTE),
+    )
+    return int(await session.scalar(query) or 0)
 
 
 async def mark_retry(session: AsyncSession, message_id: int, *, error: str, next_attempt_at: datetime) -> None:

@@ -43,6 +43,7 @@ class Status:
     sync_error: str | None = None
     last_sync: datetime | None = None
     sync_problems: list[SyncProblem] = field(default_factory=list)
+    plain_text_messages: int = 0  # posted without their layout: Slack refused it
 
 
 async def status(session: AsyncSession, team_id: str) -> Status:
@@ -69,6 +70,7 @@ async def status(session: AsyncSession, team_id: str) -> Status:
         paused_reason=workspace.slack_paused_reason,
         sync_error=sync.last_error if sync else None,
         last_sync=max(times, default=None),
+        plain_text_messages=await outbox.sent_as_plain_text(session, workspace.id),
         sync_problems=[
             SyncProblem(a.ponto_id, a.name, a.reference, a.sync_problem, a.sync_problem_since)
             for a in accounts

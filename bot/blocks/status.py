@@ -47,6 +47,11 @@ def status_message(status: Status, locale: str) -> Message:
     waiting, failed = status.outbox.get("pending", 0), status.outbox.get("failed", 0)
     if waiting or failed:
         lines.append(f"Messages waiting: {waiting}; failed: {failed}")
+    if status.plain_text_messages:
+        lines.append(
+            f":warning: {status.plain_text_messages} message(s) went out as plain text: Slack refused their "
+            "layout. The server log names them; please report it."
+        )
     if status.paused_reason:
         lines.append(f":pause_button: Posting is on hold: {explain(status.paused_reason)} Then `/ponto resume`.")
     if status.sync_error:

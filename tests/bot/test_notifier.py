@@ -300,3 +300,20 @@ async def test_slack_posting_then_answering_500_still_gives_each_message_once(st
     assert [r.slack_ts for r in await _rows(sessions)] == [
         m["ts"] for m in sandbox.workspace.channels["C0FINANCE"].messages
     ]
+
+
+async def test_a_layout_slack_refuses_goes_out_as_plain_text_and_status_says_so(stand_in, sessions) -> None:
+    from worker.status import status
+
+    sandbox, api_url = stand_in
+    sandbox.workspace.channels["C0FINANCE"].members.add(sandbox.workspace.bot_user_id)
+    await _queue(sessions, "C0FINANCE")
+    sandbox.api.faults.append({"method": "chat.postMessage", "error": "invalid_blocks", "count": 1})
+    await _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, api_url)).deliver_due()
+    (posted,) = sandbox.workspace.channels["C0FINANCE"].messages
+    assert posted["blocks"] == [] and posted["text"].startswith("Ponto connected")
+    assert "shown as plain text" in posted["text"]
+    (row,) = await _rows(sessions)
+    assert row.status == "sent" and row.slack_ts == posted["ts"]
+    async with sessions() as session:
+        assert (await status(session, "T0DEMO")).plain_text_messages == 1
