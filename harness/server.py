@@ -19,6 +19,11 @@ import httpx
 from harness.clock import cli_command
 
 
+def key_dir_of(workdir: Path) -> Path:
+    """Where a server started in `workdir` keeps a generated token key: beside the folder, not in it."""
+    return workdir.parent / f"{workdir.name}-keys"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -65,6 +70,11 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def token_keys(self) -> str:
+        """The token key(s) the server generated for its database (kept in KEY_DIR, outside the folder)."""
+        (key_file,) = key_dir_of(self.workdir).glob("app.db-*.key")
+        return key_file.read_text(encoding="ascii").strip()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -184,6 +194,7 @@ def start_server(
     full_env = {
         **base_env,
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'app.db'}",
+        "KEY_DIR": str(key_dir_of(workdir)),  # a generated key lives outside the database's folder
         "PYTHONUNBUFFERED": "1",
         "DAILY_SUMMARY_TIME": "off",
         "SYNC_INTERVAL_MINUTES": "60",

@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from . import cli_data, cli_server, logs
+from . import cli_data, cli_keys, cli_server, logs
 from .settings import ConfigError
 
 
@@ -48,6 +48,11 @@ def parser() -> argparse.ArgumentParser:
         help="whether the UBL files are invoices you sent (sales) or received (purchase)",
     )
     reconcile.set_defaults(run=cli_data.reconcile)
+    keys = commands.add_parser("keys", help="the encryption keys of stored tokens")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    key_commands.add_parser(
+        "rotate", help="add a new key first and re-encrypt every stored token with it"
+    ).set_defaults(run=cli_keys.rotate)
     sandbox = commands.add_parser("sandbox", help="run one stand-in as its own process")
     sandbox.add_argument("side", choices=["ponto", "slack"])
     sandbox.add_argument("--host", default="127.0.0.1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .settings import Settings
+from .settings import Settings, private_database_file
 
 
 class Progress:
@@ -114,6 +114,7 @@ def invoices_import(args: argparse.Namespace) -> int:
     from worker.reconcile import invoice_files, read_invoice_file
 
     settings = Settings.from_env()
+    private_database_file(settings)
     upgrade(settings.database_url)
     files = invoice_files(args.paths)
     if not files:

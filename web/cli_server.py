@@ -6,7 +6,7 @@ import argparse
 import ssl
 from dataclasses import replace
 
-from .settings import Settings
+from .settings import Settings, private_database_file
 
 
 def banner(settings: Settings, host: str, port: int) -> str:
@@ -74,6 +74,7 @@ def db_upgrade(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     settings = Settings.from_env()
+    private_database_file(settings)
     upgrade(settings.database_url)
     print(f"database is up to date: {settings.database_url}")
     return 0

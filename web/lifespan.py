@@ -29,7 +29,7 @@ from worker.loop import Worker
 from worker.sync import Syncer
 from worker.token_store import DbTokenStore
 
-from .settings import Settings, token_keys
+from .settings import Settings, private_database_file, token_keys
 from .slack_install import ClientForTeam, slack_install
 from .state import AppState
 from .wiring import Wiring, ponto_http_client, slack_return_url, sync_options
@@ -54,6 +54,7 @@ class Core:
 
 @contextlib.asynccontextmanager
 async def core_resources(settings: Settings, wiring: Wiring, *, on_progress: Any = None) -> AsyncIterator[Core]:
+    private_database_file(settings)
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = make_sessionmaker(engine)

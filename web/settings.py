@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
 import os
@@ -95,6 +96,7 @@ class Settings:
     daily_summary_time: time | None = time(8, 30)
     timezone: str = "Europe/Brussels"
     slack_messages_per_second: float = 1.0
+    key_dir: str = str(Path.home() / ".config" / "ponto-slack" / "keys")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
@@ -134,6 +136,7 @@ class Settings:
             token_encryption_key=get("TOKEN_ENCRYPTION_KEY"),
             api_token=get("API_TOKEN"),
             admin_user_ids=frozenset(u.strip() for u in (get("ADMIN_USER_IDS") or "").split(",") if u.strip()),
+            key_dir=get("KEY_DIR") or str(_config_home(merged) / "ponto-slack" / "keys"),
             **_tuning(get),
         )
         settings.validate()
@@ -151,6 +154,11 @@ class Settings:
     @property
     def ponto_is_real(self) -> bool:
         return bool(self.ponto_client_id)
+
+    @property
+    def uses_real_services(self) -> bool:
+        """Production: real Slack or real Ponto credentials (then secrets must come from the environment)."""
+        return self.ponto_is_real or self.slack_mode != "sandbox"
 
     def validate(self) -> None:
         if bool(self.slack_client_id) != bool(self.slack_client_secret):
@@ -192,6 +200,11 @@ class Settings:
         return Path(url.database)
 
 
+def _config_home(merged: Mapping[str, str]) -> Path:
+    configured = merged.get("XDG_CONFIG_HOME", "").strip()
+    return Path(configured) if configured else Path.home() / ".config"
+
+
 def _number(get: Callable[[str], str | None], name: str, kind: Callable[[str], Any], low: float) -> Any:
     raw = get(name) or ""
     try:
@@ -226,26 +239,53 @@ def _tuning(get: Callable[[str], str | None]) -> dict[str, Any]:
     }
 
 
+def generated_key_file(settings: Settings, database: Path) -> Path:
+    """Where a generated key lives: in the user's key folder, never beside the database it protects
+    (a copy of the database folder must not carry its own key)."""
+    digest = hashlib.sha256(str(database.resolve()).encode()).hexdigest()[:16]
+    return Path(settings.key_dir) / f"{database.name}-{digest}.key"
+
+
 def token_keys(settings: Settings) -> str:
-    """TOKEN_ENCRYPTION_KEY, or for SQLite a key generated once into a file beside the database."""
+    """TOKEN_ENCRYPTION_KEY; for a demo on SQLite, a key generated once into KEY_DIR."""
     if settings.token_encryption_key:
         return settings.token_encryption_key
     database = settings.sqlite_path()
-    if database is None:
+    if database is None or settings.uses_real_services:
         raise ConfigError(
-            "TOKEN_ENCRYPTION_KEY is required with this database. Generate one with: "
+            "TOKEN_ENCRYPTION_KEY is required "
+            + ("with this database" if database is None else "with real Slack or Ponto credentials")
+            + ". Generate one with: "
             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         )
-    key_file = database.with_name(database.name + ".key")
+    legacy = database.with_name(database.name + ".key")
+    if legacy.exists():  # written beside the database by earlier versions
+        log.warning(f"the token key {legacy} sits beside the database: move it, or set TOKEN_ENCRYPTION_KEY")
+        return legacy.read_text(encoding="ascii").strip()
+    key_file = generated_key_file(settings, database)
     if key_file.exists():
         return key_file.read_text(encoding="ascii").strip()
     from cryptography.fernet import Fernet
 
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(Fernet.generate_key().decode("ascii") + "\n", encoding="ascii")
-    key_file.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+        stream.write(Fernet.generate_key().decode("ascii") + "\n")
     log.warning(
-        f"TOKEN_ENCRYPTION_KEY is not set: generated a key into {key_file}. Keep that file with the "
-        "database (tokens cannot be read without it), or set TOKEN_ENCRYPTION_KEY."
+        f"TOKEN_ENCRYPTION_KEY is not set: generated a key into {key_file}. Keep it (tokens cannot be read "
+        "without it), or set TOKEN_ENCRYPTION_KEY."
     )
     return key_file.read_text(encoding="ascii").strip()
+
+
+def private_database_file(settings: Settings) -> None:
+    """A SQLite file is created readable by its owner only (0600), and an existing one is tightened."""
+    database = settings.sqlite_path()
+    if database is None:
+        return
+    database.parent.mkdir(parents=True, exist_ok=True)
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, stat.S_IRUSR | stat.S_IWUSR))
+    elif stat.S_IMODE(database.stat().st_mode) & 0o077:
+        log.warning(f"{database} was readable by others: made it private (0600)")
+        database.chmod(stat.S_IRUSR | stat.S_IWUSR)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from harness.server import Server, query_of, start_server, submit_first_form
+from harness.server import Server, key_dir_of, query_of, start_server, submit_first_form
 from sandbox.ponto import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from sandbox.slack_state import DEFAULT_SIGNING_SECRET
 
@@ -81,13 +82,16 @@ def test_activate_consent_and_overview_in_channel(server: Server, browser: httpx
 def test_tokens_are_encrypted_at_rest_and_usable(server: Server, browser: httpx.Client) -> None:
     server.wait_history(browser, 1)
     (stored,) = server.records("ponto_connections")
-    key = (server.workdir / "app.db.key").read_text().strip()
+    (key_file,) = key_dir_of(server.workdir).glob("app.db-*.key")  # generated outside the database's folder
+    assert not list(server.workdir.glob("*.key")) and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(server.db_path.stat().st_mode) == 0o600  # the database is private too
+    key = key_file.read_text().strip()
     access = Fernet(key.encode()).decrypt(stored["access_token_enc"].encode()).decode()
     refresh = Fernet(key.encode()).decrypt(stored["refresh_token_enc"].encode()).decode()
     # The plaintext is a working token, and it appears nowhere in the database file.
     info = httpx.get(f"{server.url}/sandbox/ponto/api/userinfo", headers={"Authorization": f"Bearer {access}"})
     assert info.status_code == 200 and info.json()["name"] == "Demo Company BV"
-    raw = b"".join(p.read_bytes() for p in server.workdir.glob("app.db*") if not p.name.endswith(".key"))
+    raw = b"".join(p.read_bytes() for p in server.workdir.glob("app.db*"))
     assert access.encode() not in raw and refresh.encode() not in raw
     assert access not in server.log() and refresh not in server.log()
 
@@ -200,7 +204,7 @@ def test_deactivate_revokes_deletes_tokens_and_tells_the_channel(tmp_path: Path,
         callback = approve(server, browser, consent_url(server, browser))
         assert browser.get(callback).status_code == 200
         server.wait_history(browser, 1)
-        key = (tmp_path / "app.db.key").read_text().strip()
+        key = server.token_keys()
         refresh_enc = server.records("ponto_connections")[0]["refresh_token_enc"]
         refresh = Fernet(key.encode()).decrypt(refresh_enc.encode()).decode()
 

@@ -26,6 +26,7 @@ def test_install_then_connect_with_the_installed_token(tmp_path: Path, enterpris
         "SLACK_API_URL": f"{slack_base}/api/",
         "SLACK_AUTHORIZE_URL": f"{slack_base}/oauth/v2/authorize",
         "PUBLIC_URL": app_url,
+        "TOKEN_ENCRYPTION_KEY": "n2vFfI9aCl2yCYVh4G3N7s2Wq4R9ZjL0ZbqK4mJX8mQ=",  # required with real credentials
     }
     server = start_server(tmp_path, env, port=app_port, slack_base=slack_base)
     try:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from harness.clock import cli_command
-from harness.server import Server, connect, ponto_control, refs_in_channel, start_server
+from harness.server import Server, connect, key_dir_of, ponto_control, refs_in_channel, start_server
 
 
 @pytest.fixture
@@ -132,7 +132,12 @@ def test_one_shot_sync_command_reports_what_it_did(linked: Server, browser: http
     ponto_control(
         linked, browser, "transactions", {"account_id": accounts(linked, browser)[0], "count": 2, "webhook": False}
     )
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{linked.db_path}", "PUBLIC_URL": linked.url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{linked.db_path}",
+        "PUBLIC_URL": linked.url,
+        "KEY_DIR": str(key_dir_of(linked.workdir)),
+    }
     for name in ("SLACK_BOT_TOKEN", "PONTO_CLIENT_ID", "TOKEN_ENCRYPTION_KEY"):
         env.pop(name, None)
     done = subprocess.run(

@@ -10,7 +10,7 @@ import pytest
 
 from storage import TokenCipher
 from web.logs import redact
-from web.settings import ConfigError, Settings, read_env_file, token_keys
+from web.settings import ConfigError, Settings, private_database_file, read_env_file, token_keys
 
 
 def test_defaults_run_both_stand_ins(tmp_path: Path) -> None:
@@ -62,15 +62,35 @@ def test_real_modes(tmp_path: Path) -> None:
     assert (single.slack_mode, oauth.slack_mode) == ("single", "oauth")
 
 
-def test_token_key_is_generated_once_beside_sqlite_and_private(tmp_path: Path, caplog) -> None:
-    settings = Settings.from_env({"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/app.db"}, env_file=None)
+def test_token_key_is_generated_once_outside_the_database_folder_and_private(tmp_path: Path, caplog) -> None:
+    keys = tmp_path / "keys"
+    environ = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/data/app.db", "KEY_DIR": str(keys)}
+    settings = Settings.from_env(environ, env_file=None)
     with caplog.at_level(logging.WARNING):
         first = token_keys(settings)
     assert "TOKEN_ENCRYPTION_KEY is not set" in caplog.text
-    key_file = tmp_path / "app.db.key"
+    (key_file,) = keys.glob("app.db-*.key")
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert not (tmp_path / "data").exists() or not list((tmp_path / "data").glob("*.key"))
     assert token_keys(settings) == first
     TokenCipher.from_setting(first)  # a usable Fernet key
+
+
+def test_real_credentials_require_an_explicit_key(tmp_path: Path) -> None:
+    environ = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/app.db", "KEY_DIR": str(tmp_path / "keys")}
+    real = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    with pytest.raises(ConfigError, match="TOKEN_ENCRYPTION_KEY is required with real Slack or Ponto credentials"):
+        token_keys(Settings.from_env({**environ, **real}, env_file=None))
+
+
+def test_the_database_file_is_created_private_and_an_open_one_is_tightened(tmp_path: Path) -> None:
+    database = tmp_path / "app.db"
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite+aiosqlite:///{database}"}, env_file=None)
+    private_database_file(settings)
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    database.chmod(0o644)
+    private_database_file(settings)
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
 
 
 def test_postgres_requires_an_explicit_key() -> None:
