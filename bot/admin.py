@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from worker import permissions, status
 
+from . import finance_channel
 from .invocation import Invocation
 from .services import Services
 
@@ -40,4 +41,48 @@ async def may_administer(services: Services, client: AsyncWebClient, inv: Invoca
 
     return await permissions.may_administer(
         inv.user_id, admin_user_ids=services.admin_user_ids, connected_by=connector, is_workspace_admin=ask_slack
+    )
+
+
+MAX_MEMBER_PAGES = 20
+
+
+async def is_channel_member(client: AsyncWebClient, channel: str | None, user_id: str) -> bool:
+    """Whether the user is in the finance channel (conversations.members); a failure counts as "no"."""
+    if not channel:
+        return False
+    try:
+        if not finance_channel.CHANNEL_ID.match(channel):
+            found = await finance_channel.find_by_name(client, channel)
+            if found is None:
+                return False
+            channel = str(found["id"])
+        cursor = None
+        for _ in range(MAX_MEMBER_PAGES):
+            page = await client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            if user_id in (page.get("members") or []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+    except SlackApiError as exc:
+        log.warning("conversations.members failed for %s: %s", channel, exc.response.get("error"))
+    return False
+
+
+async def may_confirm(services: Services, client: AsyncWebClient, inv: Invocation) -> bool:
+    async with services.sessions() as session:
+        channel = await status.finance_channel(session, inv.team_id)
+
+    async def administers(user_id: str) -> bool:
+        return await may_administer(services, client, inv)
+
+    async def in_channel(user_id: str) -> bool:
+        return await is_channel_member(client, channel, user_id)
+
+    return await permissions.may_confirm(
+        inv.user_id,
+        confirmer_ids=services.confirmer_user_ids,
+        may_administer=administers,
+        in_finance_channel=in_channel,
     )

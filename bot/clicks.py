@@ -10,17 +10,27 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from worker import clicks
 
+from .admin import may_confirm
 from .blocks.invoices import match_question, paid_reply
 from .blocks.kit import Message, text_message
 from .formatting import slack_date
+from .invocation import Invocation
 from .services import Services
 
 log = logging.getLogger(__name__)
 
 
+NOT_A_CONFIRMER = (
+    "Only the finance channel's members and the people who administer the Ponto connection can settle or "
+    "undo a match. Nothing changed."
+)
+
+
 async def click(services: Services, client: AsyncWebClient, body: dict[str, Any], *, undo: bool) -> Message:
     value = body["actions"][0]["value"]
     team, user = body["team"]["id"], body["user"]["id"]
+    if not await may_confirm(services, client, Invocation.from_action(body)):
+        return text_message(NOT_A_CONFIRMER)
     if undo:
         outcome = await clicks.undo(
             services.sessions, team_id=team, match_id=int(value), user=user, now=services.clock()

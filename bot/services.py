@@ -31,6 +31,7 @@ class Services:
     public_url: str = ""
     installation_store: Any = None  # slack_sdk's, in the multi-workspace mode
     admin_user_ids: frozenset[str] = frozenset()
+    confirmer_user_ids: frozenset[str] = frozenset()  # MATCH_CONFIRMERS; empty: the finance channel's members
     locale: str = "en_BE"
     timezone: str = "Europe/Brussels"  # the workspace's: what "today" and "overdue" mean
     clock: Callable[[], datetime] = utcnow

@@ -312,6 +312,14 @@ async def conversations_history(api: SlackApi, params: dict[str, Any]) -> dict[s
     return {"messages": chunk, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
 
+@method("conversations.members")
+async def conversations_members(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    channel = api.channel(params)
+    api.require(READ[kind(channel)])
+    chunk, cursor = _page(sorted(channel.members), params)
+    return {"members": chunk, "response_metadata": {"next_cursor": cursor}}
+
+
 @method("users.info")
 async def users_info(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
     api.require("users:read")

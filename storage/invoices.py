@@ -78,12 +78,13 @@ async def open_rows(session: AsyncSession, workspace_id: int) -> list[InvoiceRow
 
 
 async def listing(
-    session: AsyncSession, workspace_id: int, *, status: str | None = None, limit: int = 500, offset: int = 0
+    session: AsyncSession, workspace_id: int, *, status: str | None = None, limit: int = 500, after: int = 0
 ) -> list[InvoiceRow]:
-    query = select(InvoiceRow).where(InvoiceRow.workspace_id == workspace_id)
+    """Oldest first, from the row after `after` (a cursor: stable while invoices are added)."""
+    query = select(InvoiceRow).where(InvoiceRow.workspace_id == workspace_id, InvoiceRow.id > after)
     if status:
         query = query.where(InvoiceRow.status == status)
-    return list(await session.scalars(query.order_by(InvoiceRow.id).limit(limit).offset(offset)))
+    return list(await session.scalars(query.order_by(InvoiceRow.id).limit(limit)))
 
 
 async def by_numbers(session: AsyncSession, workspace_id: int, numbers: Sequence[str]) -> dict[str, InvoiceRow]:

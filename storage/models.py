@@ -69,6 +69,19 @@ class Workspace(Base):
     last_summary_on: Mapped[date | None]
 
 
+class ApiToken(Base):
+    """A bearer token for /api that reaches one workspace; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
 class PontoConnection(Base):
     """One Ponto organization linked to a workspace; tokens are Fernet ciphertexts."""
 

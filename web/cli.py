@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from . import cli_data, cli_keys, cli_server, logs
+from . import cli_data, cli_keys, cli_server, cli_tokens, logs
 from .settings import ConfigError
 
 
@@ -48,6 +48,12 @@ def parser() -> argparse.ArgumentParser:
         help="whether the UBL files are invoices you sent (sales) or received (purchase)",
     )
     reconcile.set_defaults(run=cli_data.reconcile)
+    tokens = commands.add_parser("tokens", help="bearer tokens for the invoice API")
+    token_commands = tokens.add_subparsers(dest="tokens_command", required=True)
+    creating = token_commands.add_parser("create", help="print a new token that reaches one workspace")
+    creating.add_argument("--team", required=True, help="the Slack team id (T…) the token belongs to")
+    creating.add_argument("--label", help="what the token is for, kept with it")
+    creating.set_defaults(run=cli_tokens.create)
     keys = commands.add_parser("keys", help="the encryption keys of stored tokens")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     key_commands.add_parser(

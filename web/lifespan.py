@@ -141,6 +141,7 @@ async def _slack(settings: Settings, wiring: Wiring, core: Core) -> tuple[AsyncS
         oauth=core.oauth,
         default_channel=settings.finance_channel,
         admin_user_ids=settings.admin_user_ids,
+        confirmer_user_ids=settings.confirmer_user_ids,
         locale=settings.locale,
         timezone=settings.timezone,
         make_ponto_client=core.syncer.client_for,

@@ -89,6 +89,7 @@ class Settings:
     token_encryption_key: str | None = field(default=None, repr=False)
     api_token: str | None = field(default=None, repr=False)
     admin_user_ids: frozenset[str] = frozenset()
+    confirmer_user_ids: frozenset[str] = frozenset()
     sync_interval: timedelta = timedelta(minutes=30)
     initial_import_days: int = 30
     digest_threshold: int = 5
@@ -136,6 +137,7 @@ class Settings:
             token_encryption_key=get("TOKEN_ENCRYPTION_KEY"),
             api_token=get("API_TOKEN"),
             admin_user_ids=frozenset(u.strip() for u in (get("ADMIN_USER_IDS") or "").split(",") if u.strip()),
+            confirmer_user_ids=frozenset(u.strip() for u in (get("MATCH_CONFIRMERS") or "").split(",") if u.strip()),
             key_dir=get("KEY_DIR") or str(_config_home(merged) / "ponto-slack" / "keys"),
             **_tuning(get),
         )

@@ -354,3 +354,46 @@ def test_one_transfer_settling_forty_invoices_is_posted_within_slacks_limits(
     assert "<!channel>" not in str(paid)
     status = browser.get(f"{server.url}/api/invoices", params={"status": "paid"}, headers=AUTH).json()
     assert {i["number"] for i in invoices} <= {i["number"] for i in status["invoices"]}
+
+
+def test_someone_outside_the_finance_channel_cannot_settle_a_match(server: Server, browser: httpx.Client) -> None:
+    for number in ("INV-PERM-A", "INV-PERM-B"):
+        browser.post(
+            f"{server.url}/api/invoices",
+            headers=AUTH,
+            json=[
+                {"number": number, "customer": "Perm BV", "amount": "321.00", "currency": "EUR", "issue_date": ISSUED}
+            ],
+        )
+    line = {"amount": "321.00", "remittanceInformation": "betaling", "counterpartName": "Somebody Else"}
+    ponto_control(
+        server, browser, "transactions", {"account_id": first_account(server, browser), "transactions": [line]}
+    )
+    question = next(
+        m for m in _wait_all(server, browser, "Which invoice does this pay?") if "INV-PERM-A" in str(m["blocks"])
+    )
+    channel = f"{server.slack_base}/_control/channels"
+    members = browser.post(channel, json={"channel": "C0FINANCE"}).json()["members"]
+    browser.post(channel, json={"channel": "C0FINANCE", "members": [m for m in members if m != "U0VIEWER"]})
+    try:
+        button = next(e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"])
+        before = len(server.ephemerals(browser, "U0VIEWER"))
+        server.click(browser, question, button["action_id"], "U0VIEWER", channel="C0FINANCE")
+        refusal = server.wait_ephemeral(browser, "U0VIEWER", before + 1)["text"]
+        assert refusal.startswith("Only the finance channel's members") and "Nothing changed" in refusal
+        still = next(m for m in server.history(browser) if m["ts"] == question["ts"])
+        assert any(b["type"] == "actions" for b in still["blocks"])  # still asked
+        opened = browser.get(f"{server.url}/api/invoices", params={"status": "open"}, headers=AUTH).json()
+        assert {"INV-PERM-A", "INV-PERM-B"} <= {i["number"] for i in opened["invoices"]}
+    finally:
+        browser.post(channel, json={"channel": "C0FINANCE", "members": members})
+
+
+def _wait_all(server: Server, client: httpx.Client, starts: str, timeout: float = 20) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in server.history(client) if m["text"].startswith(starts) and "INV-PERM" in str(m)]
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no message starting {starts!r}; log:\n{server.log()}")

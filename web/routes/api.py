@@ -6,14 +6,16 @@ import hmac
 import json
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from invoices import InvoiceError
 from invoices.json_source import parse_object
 from money import from_minor_units
-from storage import invoices as invoice_store
-from worker.matching_input import import_and_match, workspace_for_import
+from storage import api_tokens, invoices as invoice_store, workspaces
+from storage.models import Workspace
+from worker.matching_input import import_and_match
 
 from ..state import app_state
 
@@ -34,21 +36,52 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _refused(request: Request) -> JSONResponse | None:
-    token = app_state(request).api_token
-    if not token:
-        return JSONResponse({"error": "the invoice API is off: set API_TOKEN to turn it on"}, status_code=503)
+PAGE = 100
+MAX_PAGE = 500
+
+
+def _error(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+
+
+async def _caller_workspace(request: Request, session: AsyncSession) -> Workspace | JSONResponse:
+    """The workspace the bearer token reaches: its own (a per-workspace token), or the only one (API_TOKEN).
+
+    No answer names another workspace, and `?team=` cannot reach one the token does not belong to.
+    """
+    state = app_state(request)
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        return JSONResponse(
-            {"error": "missing or wrong bearer token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+    given = given.strip()
+    if scheme.lower() != "bearer" or not given:
+        if not state.api_token and not await api_tokens.any_exist(session):
+            return _error(503, "the invoice API is off: set API_TOKEN, or run ponto-slack tokens create --team T…")
+        return _error(401, "missing bearer token", **{"WWW-Authenticate": "Bearer"})
+    team = request.query_params.get("team")
+    owned = await api_tokens.workspace_of(session, given, now=state.clock())
+    if owned is not None:
+        if team and team != owned.team_id:
+            return _error(403, "this token belongs to another workspace than ?team= names")
+        return owned
+    if not state.api_token or not hmac.compare_digest(given.encode(), state.api_token.encode()):
+        return _error(401, "wrong bearer token", **{"WWW-Authenticate": "Bearer"})
+    everyone = await workspaces.all_workspaces(session)
+    if len(everyone) > 1:
+        return _error(
+            403,
+            "API_TOKEN serves a single workspace and this server has several: use a token made for yours "
+            "(ponto-slack tokens create --team T…)",
         )
-    return None
+    if not everyone or (team and team != everyone[0].team_id):
+        return _error(409, "no workspace yet: run /ponto activate in Slack first")
+    return everyone[0]
 
 
 async def post_invoices(request: Request) -> JSONResponse:
-    if refused := _refused(request):
-        return refused
+    state = app_state(request)
+    async with state.sessions.begin() as session:
+        caller = await _caller_workspace(request, session)
+    if isinstance(caller, JSONResponse):
+        return caller
     body = await request.body()  # its size is bounded by web.limits before this runs
     try:
         data = json.loads(body, parse_float=str, parse_int=str)
@@ -69,12 +102,9 @@ async def post_invoices(request: Request) -> JSONResponse:
             errors.append({"location": exc.location, "message": exc.message})
     if errors:
         return JSONResponse({"errors": errors, "stored": 0}, status_code=422)
-    state = app_state(request)
     async with state.sessions.begin() as session:
-        try:
-            workspace = await workspace_for_import(session, request.query_params.get("team"))
-        except LookupError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=409)
+        workspace = await session.get(Workspace, caller.id)
+        assert workspace is not None
         result, queued = await import_and_match(session, workspace, parsed, source="api", now=state.clock())
     if queued:
         state.notifier.wake()
@@ -99,15 +129,26 @@ def _invoice_json(row: Any) -> dict[str, Any]:
 
 
 async def get_invoices(request: Request) -> JSONResponse:
-    if refused := _refused(request):
-        return refused
-    status = request.query_params.get("status")
+    """A page of invoices, oldest first; `next_cursor` (pass as `?cursor=`) says there is more."""
+    params = request.query_params
+    status = params.get("status")
+    problems = []
     if status not in (None, "open", "paid"):
-        return JSONResponse({"errors": [{"location": "status", "message": "use open or paid"}]}, status_code=422)
-    async with app_state(request).sessions() as session:
-        try:
-            workspace = await workspace_for_import(session, request.query_params.get("team"))
-        except LookupError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=409)
-        rows = await invoice_store.listing(session, workspace.id, status=status)
-    return JSONResponse({"invoices": [_invoice_json(r) for r in rows]})
+        problems.append({"location": "status", "message": "use open or paid"})
+    limit_text, cursor_text = params.get("limit", str(PAGE)), params.get("cursor", "0")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+        problems.append({"location": "limit", "message": f"a whole number from 1 to {MAX_PAGE}"})
+    if not cursor_text.isdigit() or len(cursor_text) > 18:
+        problems.append({"location": "cursor", "message": "pass back the next_cursor of the previous page"})
+    async with app_state(request).sessions.begin() as session:
+        caller = await _caller_workspace(request, session)
+        if isinstance(caller, JSONResponse):
+            return caller
+        if problems:
+            return JSONResponse({"errors": problems}, status_code=422)
+        limit = int(limit_text)
+        rows = await invoice_store.listing(session, caller.id, status=status, limit=limit + 1, after=int(cursor_text))
+    page, more = rows[:limit], len(rows) > limit
+    return JSONResponse(
+        {"invoices": [_invoice_json(r) for r in page], "next_cursor": str(page[-1].id) if more else None}
+    )
