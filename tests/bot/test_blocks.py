@@ -106,3 +106,28 @@ def test_an_amount_with_more_decimals_than_the_currency_is_shown_as_the_bank_sen
     assert "not matched to invoices automatically" in str(blocks)
     plain = render(TransactionPosted(id="t2", amount=1234, currency="EUR", counterpart="Fuel"), "en_BE")
     assert plain[0].startswith("+12,34\xa0€ from Fuel") and "automatically" not in str(plain[1])
+
+
+def test_status_says_what_is_connected_where_it_posts_and_what_waits() -> None:
+    from worker.status import SyncProblem
+
+    connection = ConnectionView("Acme <BV>", "broken", "U1", datetime(2026, 11, 1, tzinfo=UTC))
+    account = AccountView(name="Current", iban="BE68539007547034", currency="EUR", current_balance=123456)
+    problem = SyncProblem("acc-1", "Savings", "BE15001765432130", "authorization", datetime(2026, 11, 2, tzinfo=UTC))
+    current = Status(
+        connection,
+        [account],
+        {"pending": 2, "failed": 1},
+        "C0FINANCE1",
+        paused_reason="is_archived",
+        sync_problems=[problem],
+        plain_text_messages=1,
+    )
+    text, blocks = status_message(current, "en_BE")
+    assert_valid(blocks)
+    assert "*Acme &lt;BV&gt;*: :red_circle: needs reconnecting by <@U1>" in text
+    assert "Finance channel: <#C0FINANCE1>" in text and "Messages waiting: 2; failed: 1" in text
+    assert "Posting is on hold" in text and "archived" in text
+    assert "BE68 5390 0754 7034" in text and "1.234,56" in text
+    assert "Savings" in text and "renew" in text and "plain text" in text
+    assert blocks[-1]["elements"][0]["action_id"] == "reauthorize" and blocks[-1]["elements"][0]["value"] == "acc-1"

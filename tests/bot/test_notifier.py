@@ -317,3 +317,16 @@ async def test_a_layout_slack_refuses_goes_out_as_plain_text_and_status_says_so(
     assert row.status == "sent" and row.slack_ts == posted["ts"]
     async with sessions() as session:
         assert (await status(session, "T0DEMO")).plain_text_messages == 1
+
+
+async def test_a_429_waits_for_retry_after_then_posts_in_the_same_round(stand_in, sessions) -> None:
+    import time
+
+    sandbox, api_url = stand_in
+    sandbox.workspace.channels["C0FINANCE"].members.add(sandbox.workspace.bot_user_id)
+    await _queue(sessions, "C0FINANCE")
+    sandbox.api.faults.append({"method": "chat.postMessage", "status": 429, "retry_after": 1, "count": 1})
+    started = time.monotonic()
+    await _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, api_url, delivery=True)).deliver_due()
+    assert time.monotonic() - started >= 0.9  # Slack's Retry-After honoured, not hammered
+    assert [r.status for r in await _rows(sessions)] == ["sent"]

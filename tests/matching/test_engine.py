@@ -95,3 +95,14 @@ def test_reasons_are_plain_words_without_points() -> None:
     (d,) = match([line(10_000, "+++010/8068/17183+++")], [item("A", 10_000, reference="010806817183")])
     assert "structured reference matches" in d.reasons and "same amount" in d.reasons
     assert not any("(+" in reason or "(-" in reason for reason in d.reasons)
+
+
+def test_one_invoices_number_with_another_invoices_payer_is_asked_not_guessed() -> None:
+    """The number points at A, the payer's known account at B, same amount: the lead is not enough (MARGIN)."""
+    other_iban = "BE62510007547061"
+    items = [
+        item("2026-0451", 10_000, party="Acme NV"),
+        item("2026-0452", 10_000, party="Brico BV", ibans=(other_iban,)),
+    ]
+    (d,) = match([line(10_000, "invoice 2026-0451", iban=other_iban, name=None)], items)
+    assert d.decision == "ask" and set(d.candidates) >= {"2026-0451", "2026-0452"}

@@ -21,6 +21,18 @@ async def test_upgrade_creates_every_table_and_column(sessions: async_sessionmak
 
 
 async def test_upgrade_twice_is_a_no_op(database_url: str, sessions: async_sessionmaker) -> None:
-    from storage.migrate import upgrade_async
+    """Upgrading a database at head keeps every row and the revision."""
+    from sqlalchemy import select, text
 
-    await upgrade_async(database_url)  # already at head: must not fail or duplicate anything
+    from storage import workspaces
+    from storage.migrate import upgrade_async
+    from storage.models import Workspace
+
+    async with sessions.begin() as session:
+        await workspaces.get_or_create(session, "TKEEP", finance_channel="C0KEEP1")
+        before = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+    await upgrade_async(database_url)  # already at head: must not fail, wipe or duplicate anything
+    async with sessions() as session:
+        kept = list(await session.scalars(select(Workspace.team_id)))
+        after = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
+    assert kept == ["TKEEP"] and after == before
