@@ -28,7 +28,7 @@ class Evaluation:
 
     @property
     def precision(self) -> float:
-        return self.auto_correct / self.auto if self.auto else 1.0
+        return self.auto_correct / self.auto if self.auto else 0.0  # nothing decided: nothing to be proud of
 
     @property
     def automatic_share(self) -> float:

@@ -77,6 +77,9 @@ def test_activate_consent_and_overview_in_channel(server: Server, browser: httpx
     again = browser.get(callback)
     assert again.status_code == 400 and "already used" in again.text
     assert server.snapshot() == before
+    code, state = query_of(callback)["code"], query_of(callback)["state"]
+    assert "/ponto/callback" in server.log()  # the access log has the request, with its secrets redacted
+    assert code not in server.log() and state not in server.log()
 
 
 def test_tokens_are_encrypted_at_rest_and_usable(server: Server, browser: httpx.Client) -> None:
