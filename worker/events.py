@@ -57,6 +57,8 @@ async def _organization_status(
 ) -> None:
     """Ponto blocked or unblocked the organization: follow it, say so once per event."""
     status, notice_type = ORGANIZATION_STATUS[event.event_type]
+    if connection.status == status:
+        return  # already so (a repeated or late event): the channel has been told
     connection.status = status
     workspace = await _workspace(session, connection)
     notice = notice_type(organization_name=connection.organization_name)

@@ -273,3 +273,9 @@ def test_app_uninstalled_stops_everything_for_the_workspace(tmp_path: Path, brow
         assert state["revoked_tokens"] == 1  # revoked at Ponto, not only forgotten
     finally:
         server.stop()
+
+
+def test_the_invoice_api_is_off_without_a_token(server: Server, browser: httpx.Client) -> None:
+    for headers in ({}, {"Authorization": "Bearer anything"}):  # no API_TOKEN, no per-workspace token
+        off = browser.get(f"{server.url}/api/invoices", headers=headers)
+        assert off.status_code == 503 and "set API_TOKEN" in off.json()["error"]

@@ -50,11 +50,11 @@ async def _caller_workspace(request: Request, session: AsyncSession) -> Workspac
     No answer names another workspace, and `?team=` cannot reach one the token does not belong to.
     """
     state = app_state(request)
+    if not state.api_token and not await api_tokens.any_exist(session):
+        return _error(503, "the invoice API is off: set API_TOKEN, or run ponto-slack tokens create --team T…")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     given = given.strip()
     if scheme.lower() != "bearer" or not given:
-        if not state.api_token and not await api_tokens.any_exist(session):
-            return _error(503, "the invoice API is off: set API_TOKEN, or run ponto-slack tokens create --team T…")
         return _error(401, "missing bearer token", **{"WWW-Authenticate": "Bearer"})
     team = request.query_params.get("team")
     owned = await api_tokens.workspace_of(session, given, now=state.clock())
