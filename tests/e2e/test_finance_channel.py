@@ -121,3 +121,26 @@ def test_a_channel_name_nobody_can_see_is_refused_with_the_next_step(tmp_path: P
         assert "Only Slack workspace admins" in server.wait_ephemeral(browser, "U0VIEWER", 1)["text"]
     finally:
         server.stop()
+
+
+def test_an_archived_channel_holds_messages_until_resume(tmp_path: Path, browser: httpx.Client) -> None:
+    server = start_server(tmp_path, {"DIGEST_THRESHOLD": "1000"})
+    try:
+        connect(server, browser)
+        browser.post(f"{server.slack_base}/_control/channels", json={"channel": "C0FINANCE", "is_archived": True})
+        account = next(iter(browser.get(f"{server.ponto_base}/_control/state").json()["accounts"]))
+        (ref,) = ponto_control(server, browser, "transactions", {"account_id": account, "count": 1})["ids"]
+        deadline = time.monotonic() + 20
+        while "is_archived" not in str(server.records("workspaces")):
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.2)
+        server.slash(browser, "status")
+        held = server.wait_ephemeral(browser, ADMIN, 2)["text"]
+        assert "Posting is on hold" in held and "archived" in held and "Messages waiting: 1" in held
+        browser.post(f"{server.slack_base}/_control/channels", json={"channel": "C0FINANCE", "is_archived": False})
+        server.slash(browser, "resume")
+        assert "Resumed" in server.wait_ephemeral(browser, ADMIN, 3)["text"]
+        server.wait_quiet()
+        assert str(server.history(browser, "C0FINANCE")).count(ref) == 1  # kept, then posted once
+    finally:
+        server.stop()
