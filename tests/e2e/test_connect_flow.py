@@ -13,7 +13,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from harness.server import Server, key_dir_of, query_of, start_server, submit_first_form
+from harness.server import Server, connect, key_dir_of, query_of, start_server, submit_first_form
 from sandbox.ponto import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from sandbox.slack_state import DEFAULT_SIGNING_SECRET
 
@@ -82,7 +82,16 @@ def test_activate_consent_and_overview_in_channel(server: Server, browser: httpx
     assert code not in server.log() and state not in server.log()
 
 
-def test_tokens_are_encrypted_at_rest_and_usable(server: Server, browser: httpx.Client) -> None:
+@pytest.fixture
+def connected(server: Server, browser: httpx.Client) -> Server:
+    """The module's server with Ponto connected, whichever test ran first (each test passes alone)."""
+    if not any(c["status"] == "active" for c in server.records("ponto_connections")):
+        connect(server, browser)
+    return server
+
+
+def test_tokens_are_encrypted_at_rest_and_usable(connected: Server, browser: httpx.Client) -> None:
+    server = connected
     server.wait_history(browser, 1)
     (stored,) = server.records("ponto_connections")
     (key_file,) = key_dir_of(server.workdir).glob("app.db-*.key")  # generated outside the database's folder
@@ -99,7 +108,8 @@ def test_tokens_are_encrypted_at_rest_and_usable(server: Server, browser: httpx.
     assert access not in server.log() and refresh not in server.log()
 
 
-def test_status_and_help(server: Server, browser: httpx.Client) -> None:
+def test_status_and_help(connected: Server, browser: httpx.Client) -> None:
+    server = connected
     server.wait_history(browser, 1)
     count = len(server.ephemerals(browser, VIEWER))
     server.slash(browser, "status", user=VIEWER)

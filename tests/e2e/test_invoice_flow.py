@@ -90,27 +90,33 @@ def test_the_api_is_idempotent_and_says_what_is_wrong(server: Server, browser: h
 
 
 def test_a_clear_payment_marks_the_invoice_paid(server: Server, browser: httpx.Client) -> None:
+    """Its own invoice and reference: passes alone and whichever test ran before."""
+    reference = ogm(4_100_000_010)
+    invoice = {
+        "number": "INV-E2E-CLEAR",
+        "customer": "Atelier Lumière SRL",
+        "amount": "1234.56",
+        "currency": "EUR",
+        "issue_date": ISSUED,
+        "due_date": DUE,
+        "payment_reference": reference,
+        "kind": "sales",
+    }
+    assert browser.post(f"{server.url}/api/invoices", json=[invoice], headers=AUTH).status_code in (200, 201)
+    line = {
+        "amount": "1234.56",
+        "remittanceInformation": reference,
+        "remittanceInformationType": "structured",
+        "counterpartName": "ATELIER LUMIERE",
+        "counterpartReference": "BE71096123456769",
+    }
     ponto_control(
-        server,
-        browser,
-        "transactions",
-        {
-            "account_id": first_account(server, browser),
-            "transactions": [
-                {
-                    "amount": "1234.56",
-                    "remittanceInformation": OGM,
-                    "remittanceInformationType": "structured",
-                    "counterpartName": "ATELIER LUMIERE",
-                    "counterpartReference": "BE71096123456769",
-                }
-            ],
-        },
+        server, browser, "transactions", {"account_id": first_account(server, browser), "transactions": [line]}
     )
-    paid = wait_message(server, browser, "Invoice INV-E2E-1 marked paid")
+    paid = wait_message(server, browser, "Invoice INV-E2E-CLEAR marked paid")
     assert "structured reference" in str(paid["blocks"]) and "match_undo" in str(paid["blocks"])
     status = browser.get(f"{server.url}/api/invoices", params={"status": "paid"}, headers=AUTH).json()
-    assert [i["number"] for i in status["invoices"]] == ["INV-E2E-1"]
+    assert "INV-E2E-CLEAR" in [i["number"] for i in status["invoices"]]
 
 
 def test_an_ambiguous_payment_is_asked_and_settled_once(server: Server, browser: httpx.Client) -> None:
