@@ -50,7 +50,9 @@ def tls_stand_in(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while True:  # listening, or the test stops here: "refused" must never pass against a dead server
+            assert process.poll() is None, "the TLS stand-in exited before it listened"
+            assert time.monotonic() < deadline, "the TLS stand-in did not listen within 30 s"
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     break
