@@ -129,3 +129,12 @@ def test_a_signature_key_that_cannot_be_opened_stops_the_start_with_the_variable
         Settings.from_env({**environ, "PONTO_SIGNATURE_KEY_PASSPHRASE": "pw"}, env_file=tmp_path / "none")
     )
     assert signer is not None
+
+
+@pytest.mark.parametrize(("host", "warned"), [("0.0.0.0", True), ("127.0.0.1", False)])
+def test_the_banner_warns_when_a_stand_in_is_reachable_beyond_this_machine(host: str, warned: bool) -> None:
+    from web.cli_server import banner
+
+    text = banner(Settings.from_env({}, env_file=None), host, 8000)
+    assert "Ponto side:    SIMULATED" in text and "/sandbox/slack/" in text
+    assert ("WARNING: a stand-in with public demo credentials" in text) is warned
