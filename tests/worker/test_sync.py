@@ -292,3 +292,28 @@ async def test_an_amount_finer_than_the_currency_is_stored_exactly_and_never_sto
     assert odd is not None and (odd.amount, odd.amount_exact) == (1234, "12.345")  # half-even, and the exact text
     posted = {p["id"]: p for k, p in await world.outbox() if k == "transaction"}
     assert posted[ids[0]]["amount_exact"] == "12.345" and posted[ids[1]]["amount_exact"] is None
+
+
+async def test_each_refresh_stores_the_rotated_refresh_token(world: World) -> None:
+    """Ponto rotates the refresh token on every refresh: the new one must be the one stored, or the next
+    process (a restart, another worker) spends a dead token and the connection breaks."""
+
+    async def stored_refresh() -> str | None:
+        async with world.sessions() as session:
+            connection = await session.get(PontoConnection, world.connection_id)
+            assert connection is not None
+            tokens = connections.read_tokens(connection, world.cipher)
+            return tokens.refresh_token if tokens else None
+
+    first = await stored_refresh()
+    for _ in range(2):  # each time a manager with no memory of the last one, as a fresh process is
+        await world.control("tokens", {"expire_access_tokens": True})
+        async with world.sessions.begin() as session:
+            connection = await session.get(PontoConnection, world.connection_id)
+            assert connection is not None
+            connection.access_token_expires_at = datetime(2020, 1, 1, tzinfo=UTC)
+        store = DbTokenStore(world.sessions, world.cipher, world.connection_id)
+        await TokenManager(world.oauth, store, key=f"fresh-{_}").access_token()
+    assert (await stored_refresh()) not in (None, first)
+    state = (await world.http.get(f"{world.base}/_control/state")).json()
+    assert state["revoked_tokens"] == 0  # no dead refresh token was ever presented
