@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import types
-import typing
-from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.messages import render
+from tests.support.notices import mrkdwn_texts, sample
 from worker import notices
 
 HOSTILE = "Mallory <!channel> <https://x.example|click> & <@UEVIL> <#C0OTHER>"
@@ -27,45 +25,12 @@ FIELDS = {  # fields that hold our own values, not outside text
 MENTIONS = {"AccountsOverview", "Disconnected", "InvoicePaid"}  # kinds that name a person
 
 
-def _value(name: str, hint: object) -> object:
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return _value(name, next(a for a in typing.get_args(hint) if a is not type(None)))
-    if origin is list:
-        (inner,) = typing.get_args(hint)
-        return [_value(name, inner)] if inner is not str or name not in ("how",) else [HOSTILE]
-    if origin is dict:
-        return {HOSTILE: _value(name, typing.get_args(hint)[1])}
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return _build(hint)
-    if hint is str:
-        return FIELDS.get(name, HOSTILE)
-    return {int: 123456, bool: False, date: date(2026, 3, 31), datetime: datetime(2026, 3, 31, tzinfo=UTC)}[hint]  # type: ignore[index]
-
-
 def _build(cls: type) -> object:
-    hints = typing.get_type_hints(cls)
-    return cls(**{f.name: _value(f.name, hints[f.name]) for f in dataclasses.fields(cls) if f.init})
+    return sample(cls, outside=lambda i: HOSTILE, ours=FIELDS)
 
 
 def _rendered_texts(message: tuple[str, list[dict]]) -> list[str]:
-    """The notification text and every mrkdwn string in the blocks (plain_text is never parsed by Slack)."""
-    text, blocks = message
-    found = [text]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for key, value in node.items():
-                if key not in ("confirm",):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return found
+    return mrkdwn_texts(*message)
 
 
 @pytest.mark.parametrize("kind", sorted(notices.KINDS))

@@ -19,6 +19,7 @@ from hypothesis import given, settings, strategies as st
 from bot.formatting import INVISIBLE, MARKUP, escape_mrkdwn
 from bot.messages import render
 from sandbox.slack_limits import message_problem
+from tests.support.notices import mrkdwn_texts
 from worker import notices
 
 ADMIN = "U0ADMIN"
@@ -84,24 +85,6 @@ def _built(cls: type) -> st.SearchStrategy[object]:
     return st.fixed_dictionaries(fields).map(lambda values: cls(**values))
 
 
-def _texts(text: str, blocks: list[dict]) -> list[str]:
-    """The notification text and every mrkdwn string (plain_text is never parsed by Slack)."""
-    found = [text]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks)
-    return found
-
-
 @pytest.mark.parametrize("kind", sorted(notices.KINDS))
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
@@ -109,7 +92,7 @@ def test_no_outside_text_is_live_and_every_message_fits(kind: str, data: st.Data
     notice = data.draw(_built(notices.KINDS[kind]))
     text, blocks = render(notice, "en_BE")  # type: ignore[arg-type]
     assert message_problem(text, blocks) is None
-    for shown in _texts(text, blocks):
+    for shown in mrkdwn_texts(text, blocks):
         rest = OWN_TOKENS.sub("", shown)
         assert "<" not in rest and ">" not in rest, (kind, shown[:300])
         assert not INVISIBLE.search(shown), (kind, shown[:300])
