@@ -305,6 +305,24 @@ def refs_in_channel(server: Server, client: httpx.Client) -> list[str]:
     return refs
 
 
+def stand_ins_as_real_services(app_url: str, ponto_base: str, slack_base: str, key: str) -> dict[str, str]:
+    """The server's configuration when the stand-ins run as their own processes and count as the real
+    services (credentials set, so a token key is required)."""
+    return {
+        "PONTO_CLIENT_ID": "sandbox-client",
+        "PONTO_CLIENT_SECRET": "sandbox-secret",
+        "PONTO_API_URL": f"{ponto_base}/api",
+        "PONTO_AUTH_URL": f"{ponto_base}/oauth2/auth",
+        "PONTO_WEBHOOK_KEYS_URL": f"{ponto_base}/webhooks/keys",
+        "PONTO_APPLICATION_ID": "sandbox-application",
+        "SLACK_BOT_TOKEN": "xoxb-sandbox",
+        "SLACK_SIGNING_SECRET": "sandbox-signing-secret",
+        "SLACK_API_URL": f"{slack_base}/api/",
+        "PUBLIC_URL": app_url,
+        "TOKEN_ENCRYPTION_KEY": key,
+    }
+
+
 def start_stand_in(side: str, port: int, app_url: str, workdir: Path, *extra: str) -> subprocess.Popen[bytes]:
     """`ponto-slack sandbox ponto|slack` as its own process, ready when this returns."""
     log = (workdir / f"{side}-stand-in.log").open("ab")

@@ -49,10 +49,15 @@ async def slack_install(
         install_page_rendering_enabled=False,
     )
 
+    enterprises: dict[str, str | None] = {}  # a team never changes org: looked up once, not per message
+
     async def per_team(team_id: str) -> AsyncWebClient | None:
         """A workspace of an Enterprise Grid org is stored under its enterprise id: look that up by team."""
-        enterprise_id = await enterprise_of(plain_store, team_id)
-        bot = await store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if team_id not in enterprises:
+            enterprises[team_id] = await enterprise_of(plain_store, team_id)
+        bot = await store.async_find_bot(enterprise_id=enterprises[team_id], team_id=team_id)
+        if bot is None:
+            enterprises.pop(team_id, None)  # not installed (yet): ask again next time
         return web_client(bot.bot_token, wiring.slack_api_url, delivery=True) if bot and bot.bot_token else None
 
     return oauth_settings, per_team

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import httpx
 
-from harness.server import connect, free_port, ponto_control, refs_in_channel, start_server, start_stand_in
+from harness.server import (
+    connect,
+    free_port,
+    ponto_control,
+    refs_in_channel,
+    stand_ins_as_real_services,
+    start_server,
+    start_stand_in,
+)
 
 LARGE = 1500
 
@@ -36,19 +44,9 @@ def test_killed_mid_sync_and_mid_delivery_nothing_lost_nothing_twice(tmp_path: P
         start_stand_in("slack", slack_port, app_url, tmp_path),
     ]
     env = {  # the server treats the stand-ins, running on their own, as the real services
-        "PONTO_CLIENT_ID": "sandbox-client",
-        "PONTO_CLIENT_SECRET": "sandbox-secret",
-        "PONTO_API_URL": f"{ponto_base}/api",
-        "PONTO_AUTH_URL": f"{ponto_base}/oauth2/auth",
-        "PONTO_WEBHOOK_KEYS_URL": f"{ponto_base}/webhooks/keys",
-        "PONTO_APPLICATION_ID": "sandbox-application",
-        "SLACK_BOT_TOKEN": "xoxb-sandbox",
-        "SLACK_SIGNING_SECRET": "sandbox-signing-secret",
-        "SLACK_API_URL": f"{slack_base}/api/",
-        "PUBLIC_URL": app_url,
+        **stand_ins_as_real_services(app_url, ponto_base, slack_base, "n2vFfI9aCl2yCYVh4G3N7s2Wq4R9ZjL0ZbqK4mJX8mQ="),
         "DIGEST_THRESHOLD": "100000",
         "SLACK_MESSAGES_PER_SECOND": "200",
-        "TOKEN_ENCRYPTION_KEY": "n2vFfI9aCl2yCYVh4G3N7s2Wq4R9ZjL0ZbqK4mJX8mQ=",
     }
 
     def start():  # type: ignore[no-untyped-def]

@@ -14,7 +14,15 @@ import httpx
 from cryptography.fernet import Fernet
 
 from harness.clock import cli_command
-from harness.server import connect, free_port, ponto_control, refs_in_channel, start_server, start_stand_in
+from harness.server import (
+    connect,
+    free_port,
+    ponto_control,
+    refs_in_channel,
+    stand_ins_as_real_services,
+    start_server,
+    start_stand_in,
+)
 
 OLD_KEY = Fernet.generate_key().decode()
 
@@ -28,20 +36,7 @@ def test_rotation_re_encrypts_every_token_and_the_restarted_app_uses_them(tmp_pa
         start_stand_in("ponto", ponto_port, app_url, tmp_path, "--webhooks"),
         start_stand_in("slack", slack_port, app_url, tmp_path),
     ]
-    env = {
-        "PONTO_CLIENT_ID": "sandbox-client",
-        "PONTO_CLIENT_SECRET": "sandbox-secret",
-        "PONTO_API_URL": f"{ponto_base}/api",
-        "PONTO_AUTH_URL": f"{ponto_base}/oauth2/auth",
-        "PONTO_WEBHOOK_KEYS_URL": f"{ponto_base}/webhooks/keys",
-        "PONTO_APPLICATION_ID": "sandbox-application",
-        "SLACK_BOT_TOKEN": "xoxb-sandbox",
-        "SLACK_SIGNING_SECRET": "sandbox-signing-secret",
-        "SLACK_API_URL": f"{slack_base}/api/",
-        "PUBLIC_URL": app_url,
-        "DIGEST_THRESHOLD": "1000",
-        "TOKEN_ENCRYPTION_KEY": OLD_KEY,
-    }
+    env = {**stand_ins_as_real_services(app_url, ponto_base, slack_base, OLD_KEY), "DIGEST_THRESHOLD": "1000"}
 
     def start(key: str):  # type: ignore[no-untyped-def]
         return start_server(
