@@ -14,9 +14,12 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from .formatting import CHANNEL_ID
+
+__all__ = ["CHANNEL_ID", "ChannelCheck", "check", "find_by_name", "make_ready", "parse_reference"]
+
 log = logging.getLogger(__name__)
 
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
 MAX_PAGES = 50
 INVITE = "/invite @Ponto Finance"

@@ -13,6 +13,7 @@ from schwifty.exceptions import SchwiftyException
 from money import from_minor_units
 
 DEFAULT_LOCALE = "en_BE"
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")  # a public or private channel's id (not a DM's)
 EXACT_AMOUNT = re.compile(r"-?\d{1,20}(\.\d{1,12})?")
 
 
@@ -82,7 +83,7 @@ def mention(user_id: str | None) -> str:
 
 def channel(reference: str | None) -> str:
     """A stored channel id as Slack's channel mention (shows its current name); a name as plain text."""
-    if reference and re.fullmatch(r"[CG][A-Z0-9]{6,}", reference):
+    if reference and CHANNEL_ID.match(reference):
         return f"<#{reference}>"
     return escape_mrkdwn(reference or "?")
 

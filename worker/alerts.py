@@ -28,8 +28,9 @@ async def store_accounts(
     announce_changes: bool,
     now: datetime,
     reauth_warning: timedelta,
-) -> None:
-    """Store the accounts Ponto lists; alert on expiring access and, after the first sync, on changes."""
+) -> list[BankAccount]:
+    """Store the accounts Ponto lists; alert on expiring access and, after the first sync, on changes.
+    Returns the stored rows."""
     before = {  # captured now: replace_accounts updates these very rows
         a.ponto_id: (a.active, a.reference, a.name, a.currency)
         for a in await account_store.of_connection(session, connection.id)
@@ -40,7 +41,7 @@ async def store_accounts(
     for row in rows:
         await authorization_alert(session, workspace, row, now=now, warning=reauth_warning)
     if not announce_changes:
-        return
+        return rows
     stamp = connection.connected_at.isoformat()
     for account in listed:
         if account.id not in before or not before[account.id][0]:
@@ -53,6 +54,7 @@ async def store_accounts(
         if active and ponto_id not in listed_ids:
             notice_revoked = AccountRevoked(reference, name, currency)
             await notify(session, workspace, notice_revoked, now=now, dedupe_key=f"account-revoked:{ponto_id}:{stamp}")
+    return rows
 
 
 async def authorization_alert(
@@ -85,14 +87,14 @@ def sync_problem(codes: list[str]) -> str:
 async def sync_outcomes(
     session: AsyncSession,
     workspace: Workspace,
-    connection: PontoConnection,
+    accounts: list[BankAccount],
     failures: dict[str, list[str]],
     succeeded: set[str],
     *,
     now: datetime,
 ) -> None:
     """One alert when an account's synchronizations start failing (per condition), edited when they recover."""
-    rows = {row.ponto_id: row for row in await account_store.of_connection(session, connection.id)}
+    rows = {row.ponto_id: row for row in accounts}
     for ponto_id, reported in failures.items():
         row = rows.get(ponto_id)
         codes = list(dict.fromkeys(reported))  # the details and the transactions synchronization often agree

@@ -131,7 +131,7 @@ class Syncer:
         report.accounts = len(listed)
         async with self._sessions.begin() as session:
             workspace = await self._workspace(session, connection)
-            await alerts.store_accounts(
+            rows = await alerts.store_accounts(
                 session,
                 workspace,
                 connection,
@@ -141,7 +141,7 @@ class Syncer:
                 reauth_warning=self._options.reauth_warning,
             )
             await alerts.sync_outcomes(
-                session, workspace, connection, synchronized.failures, synchronized.succeeded, now=self._clock()
+                session, workspace, rows, synchronized.failures, synchronized.succeeded, now=self._clock()
             )
         since = self._clock().date() - timedelta(days=self._options.initial_days)
         for account in listed:
