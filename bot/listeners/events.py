@@ -11,8 +11,18 @@ from worker import lifecycle
 from ..services import Services
 
 
+def removes_the_bot(event: dict[str, Any]) -> bool:
+    """`app_uninstalled` always does; `tokens_revoked` only when it names bot tokens (a user revoking
+    their own user token leaves the bot, and everything it does, in place)."""
+    if event.get("type") != "tokens_revoked":
+        return True
+    return bool((event.get("tokens") or {}).get("bot"))
+
+
 async def app_removed(event: dict[str, Any], body: dict[str, Any], services: Services) -> None:
     """`app_uninstalled` or `tokens_revoked` (events are acked by bolt before this runs)."""
+    if not removes_the_bot(event):
+        return
     team_id = body.get("team_id") or ""
     await lifecycle.stop_workspace(
         services.sessions,

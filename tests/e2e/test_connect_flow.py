@@ -252,20 +252,26 @@ def test_deactivate_revokes_deletes_tokens_and_tells_the_channel(tmp_path: Path,
         server.stop()
 
 
-def test_app_uninstalled_stops_everything_for_the_workspace(tmp_path: Path, browser: httpx.Client) -> None:
-    import json as jsonlib
-
-    from harness.server import connect
-
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "app_uninstalled"},
+        {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}},
+    ],
+    ids=["app_uninstalled", "tokens_revoked"],
+)
+def test_the_app_removed_stops_everything_for_the_workspace(
+    tmp_path: Path, browser: httpx.Client, event: dict[str, object]
+) -> None:
     server = start_server(tmp_path)
     try:
         connect(server, browser)
-        body = jsonlib.dumps(
+        body = json.dumps(
             {
                 "type": "event_callback",
                 "team_id": "T0DEMO",
                 "api_app_id": "A0PONTO",
-                "event": {"type": "app_uninstalled"},
+                "event": event,
                 "event_id": "Ev1",
                 "event_time": int(time.time()),
             }
@@ -278,7 +284,7 @@ def test_app_uninstalled_stops_everything_for_the_workspace(tmp_path: Path, brow
             time.sleep(0.1)
         (connection,) = server.records("ponto_connections")
         assert connection["access_token_enc"] is None and connection["refresh_token_enc"] is None
-        assert server.records("workspaces")[0]["slack_paused_reason"] == "app_uninstalled"
+        assert server.records("workspaces")[0]["slack_paused_reason"] == event["type"]
         state = browser.get(f"{server.url}/sandbox/ponto/_control/state").json()
         assert state["revoked_tokens"] == 1  # revoked at Ponto, not only forgotten
     finally:

@@ -85,3 +85,20 @@ def test_rotation_re_encrypts_every_token_and_the_restarted_app_uses_them(tmp_pa
         for process in stand_ins:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_webhooks_answer_503_until_the_application_id_is_set(tmp_path: Path) -> None:
+    """With real credentials but no PONTO_APPLICATION_ID there is no audience to check signatures
+    against: webhooks are refused as not configured, naming the setting, not accepted unchecked."""
+    app_port, closed = free_port(), free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    ponto_base, slack_base = f"http://127.0.0.1:{closed}/ponto", f"http://127.0.0.1:{closed}/slack"
+    env = stand_ins_as_real_services(app_url, ponto_base, slack_base, OLD_KEY)
+    del env["PONTO_APPLICATION_ID"]
+    server = start_server(tmp_path, env, port=app_port, slack_base=slack_base, ponto_base=ponto_base)
+    try:
+        refused = httpx.post(f"{server.url}/ponto/webhooks", content=b"{}", headers={"Signature": "x.y.z"})
+        assert refused.status_code == 503
+        assert "set PONTO_APPLICATION_ID" in refused.json()["error"]
+    finally:
+        server.stop()
