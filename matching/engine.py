@@ -1,6 +1,9 @@
 """The matcher: evidence, scores, decisions. Precision first: `auto` only on a hard identifier or a
 unique exact candidate of a certain party, with a clear margin; anything else is asked, never guessed.
 
+Only open items with some evidence for the line (a positive score for at least one reason) compete;
+they come from `index.CandidateIndex`, so a line costs the same with 1,000 or 100,000 open items.
+
 Scores follow §7 of the reconciliation reference: unique structured reference +100, invoice number in
 the text +60, known IBAN of the party +40, name match +25/+10, exact amount +40, within fees +15,
 more than 3 % off -40, paid before it was issued -30.
@@ -10,12 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from .identifiers import digit_groups, find_ogms, find_rfs, looks_like_reversal, mentions
+from .index import CandidateIndex, LineKeys, digit_runs, order_key, side_of
 from .names import name_score, normalize_name
 from .types import BankLine, Decision, OpenItem
 
@@ -47,48 +51,98 @@ class Scored:
     reasons: list[str] = field(default_factory=list)
     exact: bool = False
     within_fee: bool = False
+    evidence: bool = False  # at least one reason gave points
 
     def add(self, points: int, reason: str, *, hard: bool = False) -> None:
         self.score += points
+        self.evidence = self.evidence or points > 0
         self.reasons.append(reason)  # plain words for people; the points stay in `score`
         if hard:
             self.hard.append(reason)
 
 
 class Matcher:
-    """Matches bank lines against open items; `links` are confirmed IBAN -> party name pairs."""
+    """Matches bank lines against open items; `links` are confirmed IBAN -> party name pairs.
+
+    `update` tells it an item's residual changed (money allocated), so one matcher serves a whole batch.
+    """
 
     def __init__(self, items: Iterable[OpenItem], links: Mapping[str, str] | None = None) -> None:
-        self.items = list(items)
         self.links = {compact_iban(k) or k: normalize_name(v) for k, v in (links or {}).items()}
-        self._by_reference: dict[str, list[OpenItem]] = {}
+        self.index = CandidateIndex(items, self.links)
         self._seen: list[str] = []
         self._raw: list[str] = []
-        for item in self.items:
-            if item.reference:
-                self._by_reference.setdefault(item.reference, []).append(item)
+
+    @property
+    def items(self) -> list[OpenItem]:
+        return self.index.items
+
+    def update(self, item: OpenItem) -> None:
+        """The open item with this number now reads `item`; a residual of zero takes it out."""
+        for position in self.index.positions_of(item.number):
+            self.index.replace(position, item)
+            return
+
+    def settled(self, number: str) -> None:
+        """The item is paid (or no longer open): it is no candidate any more."""
+        for position in self.index.positions_of(number):
+            self.index.replace(position, replace(self.index.items[position], residual=0))
+            return
 
     def decide(self, line: BankLine) -> Decision:
         text = " ".join(filter(None, [line.remittance]))
         if line.amount == 0:
             return Decision(line.id, "none", reasons=["zero amount"])
-        same_side = [
-            i
-            for i in self.items
-            if i.currency == line.currency and i.residual and (i.residual > 0) == (line.amount > 0)
-        ]
         refs = set(find_ogms(text)) | set(find_rfs(text))
         iban = compact_iban(line.counterpart_iban)
         self._seen, self._raw = digit_groups(text), re.findall(r"\d+", text)
-        scored = [self._score(line, item, text, refs, iban) for item in same_side]
+        keys = LineKeys(
+            side=side_of(line.currency, line.amount),
+            amount=abs(line.amount),
+            refs=frozenset(refs),
+            digit_groups=frozenset(self._seen),
+            digit_runs=digit_runs(text),
+            iban=iban,
+            name=normalize_name(line.counterpart_name),
+        )
+        scored = [
+            s
+            for s in (self._score(line, item, text, refs, iban) for item in self._candidates(keys, line))
+            if s.evidence
+        ]
         if looks_like_reversal(text) and not any(s.hard for s in scored):
             why = "looks like a reversal or a return: undo the earlier match by hand"
             return Decision(line.id, "none", reasons=[why])
-        scored.sort(key=lambda s: (-s.score, s.item.due_date or s.item.issue_date or 0, s.item.number))
+        if not self.index.open_on(keys.side):
+            return Decision(line.id, "none", reasons=["no open invoice on this side in this currency"])
+        scored.sort(key=lambda s: (-s.score, *order_key(s.item)))
         multi = self._multi(line, scored, text, iban)
         if multi is not None:
             return multi
         return self._single(line, scored, text, iban)
+
+    def _candidates(self, keys: LineKeys, line: BankLine) -> list[OpenItem]:
+        """Open items on the line's side that may have evidence for it, in the order they were given.
+
+        Of the items whose only evidence is the exact amount (40 points, 10 if paid before they were
+        issued), only the best few can reach a decision (the best, the runner-up, the questions
+        offered), so a popular amount costs a short walk, not a score for each of its invoices."""
+        positions, exact = self.index.candidates(keys)
+        strong = set(positions)
+        top: list[int] = []
+        later: list[int] = []  # paid before they were issued: ranked after every item at 40
+        for _key, position in exact:
+            if position in strong:
+                continue
+            issued = self.index.items[position].issue_date
+            if line.execution_date and issued and line.execution_date < issued:
+                if len(later) < MAX_ASK + 1:
+                    later.append(position)
+            else:
+                top.append(position)
+                if len(top) > MAX_ASK:
+                    break
+        return [self.index.items[p] for p in sorted(strong.union(top, later))]
 
     # -- evidence ------------------------------------------------------------------------------------
 
@@ -100,7 +154,7 @@ class Matcher:
     def _score(self, line: BankLine, item: OpenItem, text: str, refs: set[str], iban: str | None) -> Scored:
         s = Scored(item)
         if item.reference and item.reference in refs:
-            if len(self._by_reference.get(item.reference, [])) == 1:
+            if self.index.sharing_reference(item.reference) == 1:
                 s.add(100, "structured reference matches", hard=True)
             else:
                 s.add(40, "structured reference shared by several invoices of this customer")
@@ -205,7 +259,7 @@ class Matcher:
 
     def _single(self, line: BankLine, scored: list[Scored], text: str, iban: str | None) -> Decision:
         if not scored:
-            return Decision(line.id, "none", reasons=["no open invoice on this side in this currency"])
+            return Decision(line.id, "none", reasons=["no invoice has enough in common with this payment"])
         best = scored[0]
         runner = scored[1].score if len(scored) > 1 else 0
         candidates = [s.item.number for s in scored if s.score >= ASK_FLOOR][:MAX_ASK]

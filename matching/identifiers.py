@@ -85,17 +85,31 @@ def mentions(text: str, number: str, *, seen: list[str] | None = None, raw: list
         before = seen[:position]
         if all(_year_in(g, before) for g in wanted[:-1]):
             return True
+    _last, compacts = number_keys(number)
+    raw = re.findall(r"\d+", text or "") if raw is None else raw
+    return any(r.lstrip("0") in compacts for r in raw)
+
+
+@lru_cache(maxsize=1 << 17)
+def number_keys(number: str) -> tuple[str | None, frozenset[str]]:
+    """What text must contain for `mentions` to find this number: its last digit group (every rule but
+    the compacted one needs it among the text's groups) and its compacted forms (a run of digits
+    equal to one of them, leading zeros dropped). No digits at all: (None, {})."""
+    wanted, written = _number_groups(number)
+    if not wanted:
+        return None, frozenset()
+    if len(wanted) == 1:
+        return wanted[-1], frozenset()
     compacts = {
         "".join(wanted),
         "".join([_two_digit_year(wanted[0]), *wanted[1:]]),
         "".join(written).lstrip("0"),
         "".join([_two_digit_year(written[0]), *written[1:]]).lstrip("0"),
     }
-    raw = re.findall(r"\d+", text or "") if raw is None else raw
-    return any(len(c) >= 6 and any(r.lstrip("0") == c for r in raw) for c in compacts)
+    return wanted[-1], frozenset(c for c in compacts if len(c) >= 6)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1 << 17)
 def _number_groups(number: str) -> tuple[list[str], list[str]]:
     return digit_groups(number), re.findall(r"\d+", number)
 

@@ -13,7 +13,7 @@ LEGAL_FORMS = frozenset(
 )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 16)
 def normalize_name(name: str | None) -> str:
     if not name:
         return ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,3 +71,10 @@ async def by_ponto_id(session: AsyncSession, connection_id: int, ponto_id: str) 
     return await session.scalar(
         select(BankAccount).where(BankAccount.connection_id == connection_id, BankAccount.ponto_id == ponto_id)
     )
+
+
+async def by_ids(session: AsyncSession, ids: Iterable[int]) -> list[BankAccount]:
+    wanted = list(ids)
+    if not wanted:
+        return []
+    return list(await session.scalars(select(BankAccount).where(BankAccount.id.in_(wanted))))

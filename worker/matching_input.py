@@ -12,13 +12,47 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoices import Invoice
 from matching import Decision, Matcher
-from storage import invoices as invoice_store, matches, transactions, workspaces
+from storage import accounts as account_store, invoices as invoice_store, matches, transactions, workspaces
 from storage.models import BankAccount, BankTransaction, InvoiceRow, Workspace
 
 from .mappers import bank_line, invoice_data, invoice_view, line_view, residual_item
 from .notices import InvoicePaid
 from .notify import notify
 from .questions import current_question, refresh_questions
+
+
+class MatchingBatch:
+    """One matcher for a batch of lines: the open invoices are read once, and the matcher is told of
+    every allocation it causes, so the next line sees what is still open without reading it again."""
+
+    def __init__(self, workspace: Workspace, rows: Sequence[InvoiceRow], links: dict[str, str]) -> None:
+        self.workspace = workspace
+        self.by_number = {row.number: row for row in rows}
+        self.matcher = Matcher([residual_item(r) for r in rows], links) if rows else None
+
+    @classmethod
+    async def load(cls, session: AsyncSession, workspace: Workspace) -> MatchingBatch:
+        rows = await invoice_store.open_rows(session, workspace.id)
+        links = await matches.links(session, workspace.id) if rows else {}
+        return cls(workspace, rows, links)
+
+    async def match(
+        self, session: AsyncSession, account: BankAccount, created: Sequence[BankTransaction], *, now: datetime
+    ) -> int:
+        """Decide every new booked line; auto decisions are applied, questions queued. Returns messages queued."""
+        queued = 0
+        for tx in created:
+            if tx.pending or self.matcher is None:
+                continue
+            decision = self.matcher.decide(bank_line(tx)) if tx.amount_exact is None else _odd_amount(tx)
+            sent, touched = await _record(session, self.workspace, account, tx, decision, self.by_number, now=now)
+            queued += sent
+            for row in touched:
+                if row.status == "open":
+                    self.matcher.update(residual_item(row))
+                else:
+                    self.matcher.settled(row.number)
+        return queued
 
 
 async def match_transactions(
@@ -29,25 +63,11 @@ async def match_transactions(
     *,
     now: datetime,
 ) -> int:
-    """Decide every new booked line; auto decisions are applied, questions queued. Returns messages queued."""
-    queued = 0
-    links = await matches.links(session, workspace.id)
-    matcher: Matcher | None = None
-    by_number: dict[str, InvoiceRow] = {}
-    for tx in created:
-        if tx.pending:
-            continue
-        if matcher is None:  # (re)built only when an allocation changed what is still open
-            rows = await invoice_store.open_rows(session, workspace.id)
-            if not rows:
-                return queued
-            by_number = {row.number: row for row in rows}
-            matcher = Matcher([residual_item(r) for r in rows], links)
-        decision = matcher.decide(bank_line(tx)) if tx.amount_exact is None else _odd_amount(tx)
-        queued += await _record(session, workspace, account, tx, decision, by_number, now=now)
-        if decision.decision == "auto":
-            matcher = None
-    return queued
+    """Decide one account's new lines against the open invoices. Returns messages queued."""
+    if not any(not tx.pending for tx in created):
+        return 0
+    batch = await MatchingBatch.load(session, workspace)
+    return await batch.match(session, account, created, now=now)
 
 
 def _odd_amount(tx: BankTransaction) -> Decision:
@@ -65,7 +85,8 @@ async def _record(
     by_number: dict[str, InvoiceRow],
     *,
     now: datetime,
-) -> int:
+) -> tuple[int, list[InvoiceRow]]:
+    """Store the decision and queue what it says; returns (messages queued, invoices it allocated to)."""
     candidates = {
         "numbers": decision.candidates,
         "reasons": decision.reasons,
@@ -93,24 +114,28 @@ async def _record(
         message = await notify(session, workspace, paid, now=now)
         match.paid_outbox_id = message.id if message else None
         await refresh_questions(session, workspace, [r.number for r in rows], now=now)
-        return 1
+        return 1, rows
     if decision.decision == "ask":
         asked = await current_question(session, workspace, match)
         message = await notify(session, workspace, asked, now=now)
         match.question_outbox_id = message.id if message else None
-        return 1
-    return 0
+        return 1, []
+    return 0, []
 
 
 async def match_stored(session: AsyncSession, workspace: Workspace, *, now: datetime, limit: int = 2000) -> int:
     """After invoices arrive: decide again the stored bank lines that had no decision or matched nothing."""
     rows = await transactions.undecided(session, workspace.id, limit=limit)
+    if not rows:
+        return 0
     await matches.forget_unmatched(session, [tx.id for tx in rows])
+    batch = await MatchingBatch.load(session, workspace)
+    accounts = {a.id: a for a in await account_store.by_ids(session, {tx.account_id for tx in rows})}
     queued = 0
     for tx in rows:
-        account = await session.get(BankAccount, tx.account_id)
+        account = accounts.get(tx.account_id)
         if account is not None:
-            queued += await match_transactions(session, workspace, account, [tx], now=now)
+            queued += await batch.match(session, account, [tx], now=now)
     return queued
 
 

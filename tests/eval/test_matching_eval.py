@@ -12,8 +12,10 @@ from tests.eval.generate import build
 def test_the_set_is_large_enough_and_up_to_date() -> None:
     book = build()
     assert len(book.lines) >= 150 and len(book.invoices) >= 100
-    stored = json.loads((DATA / "transactions.json").read_text())
-    assert stored == book.lines, "run `python -m tests.eval.generate` after changing the generator"
+    stale = "run `python -m tests.eval.generate` after changing the generator"
+    assert json.loads((DATA / "transactions.json").read_text()) == book.lines, stale
+    assert json.loads((DATA / "invoices.json").read_text()) == {"invoices": book.invoices}, stale
+    assert json.loads((DATA / "expected.json").read_text()) == book.expected, stale
 
 
 def test_auto_decisions_are_never_wrong_and_most_are_automatic() -> None:
