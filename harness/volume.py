@@ -79,17 +79,27 @@ class Volume:
     parties: list[Party]
 
 
+SYLLABLES = "van de ker mans ber gen lin ders hof wel stra ton vil mon dri cla ro sel ter ma lo bru gge nae ert".split()
+
+
+def surname(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randrange(2, 4))).capitalize()
+
+
 def party_names(rng: random.Random, count: int) -> list[str]:
+    """Distinct company names of the shapes Belgian ones take (a few are close to each other, as in life)."""
     names: set[str] = set()
     while len(names) < count:
         shape = rng.random()
         if shape < 0.5:
-            name = f"{rng.choice(WORDS)} {rng.choice(SURNAMES)} {rng.choice(FORMS)}"
+            name = f"{rng.choice(WORDS)} {surname(rng)} {rng.choice(FORMS)}"
         elif shape < 0.8:
-            name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(FORMS)}"
+            name = f"{surname(rng)} {rng.choice(WORDS)} {rng.choice(FORMS)}"
+        elif shape < 0.95:
+            name = f"{surname(rng)} & {surname(rng)} {rng.choice(FORMS)}"
         else:
-            name = f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)} & Zonen {rng.choice(FORMS)}"
-        names.add(f"{name.strip()} {len(names)}" if rng.random() < 0.7 else name.strip())
+            name = f"{rng.choice(SURNAMES)} {rng.choice(FORMS)}"
+        names.add(name.strip())
     return sorted(names)
 
 

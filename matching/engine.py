@@ -19,7 +19,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from .identifiers import digit_groups, find_ogms, find_rfs, looks_like_reversal, mentions
-from .index import CandidateIndex, LineKeys, digit_runs, order_key, side_of
+from .index import CandidateIndex, LineKeys, digit_runs, fee_tolerance, order_key, side_of
 from .names import name_score, normalize_name
 from .types import BankLine, Decision, OpenItem
 
@@ -36,11 +36,6 @@ def compact_iban(value: str | None) -> str | None:
         return IBAN(value, allow_invalid=True).compact
     except SchwiftyException:
         return value.replace(" ", "").upper()
-
-
-def fee_tolerance(residual: int) -> int:
-    """Bank fees and rounding: up to 2.00 or 1 %, whichever is larger."""
-    return max(200, abs(residual) // 100)
 
 
 @dataclass
@@ -72,6 +67,7 @@ class Matcher:
         self.index = CandidateIndex(items, self.links)
         self._seen: list[str] = []
         self._raw: list[str] = []
+        self._numbered: frozenset[str] | None = None  # None: any number may be in the text
 
     @property
     def items(self) -> list[OpenItem]:
@@ -96,6 +92,7 @@ class Matcher:
         refs = set(find_ogms(text)) | set(find_rfs(text))
         iban = compact_iban(line.counterpart_iban)
         self._seen, self._raw = digit_groups(text), re.findall(r"\d+", text)
+        self._numbered = None
         keys = LineKeys(
             side=side_of(line.currency, line.amount),
             amount=abs(line.amount),
@@ -124,32 +121,50 @@ class Matcher:
     def _candidates(self, keys: LineKeys, line: BankLine) -> list[OpenItem]:
         """Open items on the line's side that may have evidence for it, in the order they were given.
 
-        Of the items whose only evidence is the exact amount (40 points, 10 if paid before they were
-        issued), only the best few can reach a decision (the best, the runner-up, the questions
-        offered), so a popular amount costs a short walk, not a score for each of its invoices."""
-        positions, exact = self.index.candidates(keys)
-        strong = set(positions)
-        top: list[int] = []
-        later: list[int] = []  # paid before they were issued: ranked after every item at 40
-        for _key, position in exact:
+        An item whose only evidence is its amount scores by amount and dates alone: exactly the amount
+        40 (10 if paid before it was issued), within bank fees 15 (-15). Only the best few of those can
+        reach a decision (the best, the runner-up, the questions offered; at 15 never a question), so a
+        popular amount or a crowded range costs a short walk, not a score for each of its invoices."""
+        found = self.index.candidates(keys)
+        self._numbered = found.numbered
+        strong = set(found.strong)
+        items = self.index.items
+
+        def paid_before(position: int) -> bool:
+            issued = items[position].issue_date
+            return bool(line.execution_date and issued and line.execution_date < issued)
+
+        exact: list[int] = []
+        exact_later: list[int] = []  # paid before they were issued: ranked after every item at 40
+        for _key, position in found.exact:
             if position in strong:
                 continue
-            issued = self.index.items[position].issue_date
-            if line.execution_date and issued and line.execution_date < issued:
-                if len(later) < MAX_ASK + 1:
-                    later.append(position)
-            else:
-                top.append(position)
-                if len(top) > MAX_ASK:
+            if not paid_before(position):
+                exact.append(position)
+                if len(exact) > MAX_ASK:
                     break
-        return [self.index.items[p] for p in sorted(strong.union(top, later))]
+            elif len(exact_later) <= MAX_ASK:
+                exact_later.append(position)
+        near: list[int] = []  # the one that sets the runner-up's score: 15 when there is one, else -15
+        for position in found.near:
+            residual = items[position].residual
+            if position in strong or abs(keys.amount - abs(residual)) > fee_tolerance(residual):
+                continue
+            if not paid_before(position):
+                near = [position]
+                break
+            near = near or [position]
+        return [items[p] for p in sorted(strong.union(exact, exact_later, near))]
 
     # -- evidence ------------------------------------------------------------------------------------
 
     def _party_certain(self, item: OpenItem, iban: str | None, line: BankLine) -> bool:
-        if iban and (iban in item.party_ibans or self.links.get(iban) == normalize_name(item.party)):
+        if not iban:
+            return False
+        if iban in item.party_ibans:
             return True
-        return False
+        linked = self.links.get(iban)
+        return linked is not None and linked == normalize_name(item.party)
 
     def _score(self, line: BankLine, item: OpenItem, text: str, refs: set[str], iban: str | None) -> Scored:
         s = Scored(item)
@@ -158,7 +173,8 @@ class Matcher:
                 s.add(100, "structured reference matches", hard=True)
             else:
                 s.add(40, "structured reference shared by several invoices of this customer")
-        if mentions(text, item.number, seen=self._seen, raw=self._raw):
+        maybe = self._numbered is None or item.number in self._numbered
+        if maybe and mentions(text, item.number, seen=self._seen, raw=self._raw):
             s.add(60, f"invoice number {item.number} in the communication", hard=True)
         if self._party_certain(item, iban, line):
             s.add(40, "known account of the customer")

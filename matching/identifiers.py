@@ -90,6 +90,9 @@ def mentions(text: str, number: str, *, seen: list[str] | None = None, raw: list
     return any(r.lstrip("0") in compacts for r in raw)
 
 
+_EMPTY: frozenset[str] = frozenset()
+
+
 @lru_cache(maxsize=1 << 17)
 def number_keys(number: str) -> tuple[str | None, frozenset[str]]:
     """What text must contain for `mentions` to find this number: its last digit group (every rule but
@@ -97,14 +100,15 @@ def number_keys(number: str) -> tuple[str | None, frozenset[str]]:
     equal to one of them, leading zeros dropped). No digits at all: (None, {})."""
     wanted, written = _number_groups(number)
     if not wanted:
-        return None, frozenset()
+        return None, _EMPTY
     if len(wanted) == 1:
-        return wanted[-1], frozenset()
+        return wanted[0], _EMPTY
+    rest = "".join(wanted[1:])
     compacts = {
-        "".join(wanted),
-        "".join([_two_digit_year(wanted[0]), *wanted[1:]]),
+        wanted[0] + rest,
+        _two_digit_year(wanted[0]) + rest,
         "".join(written).lstrip("0"),
-        "".join([_two_digit_year(written[0]), *written[1:]]).lstrip("0"),
+        (_two_digit_year(written[0]) + "".join(written[1:])).lstrip("0"),
     }
     return wanted[-1], frozenset(c for c in compacts if len(c) >= 6)
 

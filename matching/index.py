@@ -17,8 +17,10 @@ The evidence that gives points is each looked up by its own key:
 from __future__ import annotations
 
 import bisect
+import gc
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +42,20 @@ def side_of(currency: str, amount: int) -> Side:
 def sorted_tokens(normalized: str) -> str:
     """What token_sort_ratio compares: the words in order, so the ratio of these equals it."""
     return " ".join(sorted(normalized.split()))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Building the lookups makes hundreds of thousands of long-lived objects; each batch of them would
+    start a full collection over everything made so far (most of the build's time at 100,000 items).
+    Nothing built here forms a cycle, so the cyclic collector can wait until the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -67,16 +83,28 @@ class _Amounts:
     def __init__(self) -> None:
         self.values: list[int] = []  # distinct, sorted
         self.groups: dict[int, list[tuple[tuple[date, str], int]]] = {}  # value -> [(order key, position)]
+        self.sorted = False  # while the index is built, sorted once at the first look-up
 
     def add(self, value: int, position: int, key: tuple[date, str]) -> None:
         group = self.groups.get(value)
         if group is None:
-            bisect.insort(self.values, value)
             self.groups[value] = [(key, position)]
-        else:
+            if self.sorted:
+                bisect.insort(self.values, value)
+        elif self.sorted:
             bisect.insort(group, (key, position))
+        else:
+            group.append((key, position))
+
+    def sort(self) -> None:
+        if not self.sorted:
+            self.values = sorted(self.groups)
+            for group in self.groups.values():
+                group.sort()
+            self.sorted = True
 
     def remove(self, value: int, position: int, key: tuple[date, str]) -> None:
+        self.sort()
         group = self.groups.get(value)
         if group is None:
             return
@@ -89,6 +117,7 @@ class _Amounts:
 
     def within(self, low: int, high: int, *, besides: int) -> Iterable[int]:
         """Positions of every residual in [low, high] except those equal to `besides`."""
+        self.sort()
         start, end = bisect.bisect_left(self.values, low), bisect.bisect_right(self.values, high)
         for value in self.values[start:end]:
             if value != besides:
@@ -96,7 +125,25 @@ class _Amounts:
                     yield position
 
     def exactly(self, value: int) -> list[tuple[tuple[date, str], int]]:
+        self.sort()
         return self.groups.get(value, [])
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A line's candidates: `strong` have evidence beyond the amount (to be scored, in item order);
+    `exact` are the items of exactly the line's amount in the engine's order, and `near` those within
+    the fee window (a superset), for the engine to take the few that can matter."""
+
+    strong: list[int]
+    exact: list[tuple[tuple[date, str], int]]
+    near: Iterable[int]
+    numbered: frozenset[str]  # the only invoice numbers the line's text can mention
+
+
+def fee_tolerance(residual: int) -> int:
+    """Bank fees and rounding: up to 2.00 or 1 %, whichever is larger."""
+    return max(200, abs(residual) // 100)
 
 
 def amount_window(amount: int) -> tuple[int, int]:
@@ -124,9 +171,10 @@ class CandidateIndex:
         self._open: dict[Side, int] = {}
         self._close_names: dict[str, list[str]] = {}  # cache: line name -> close normalised party names
         self._choices: list[str] | None = None
-        for item in items:
-            self._add(len(self.items), item)
-            self.items.append(item)
+        with collector_paused():
+            for item in items:
+                self._add(len(self.items), item)
+                self.items.append(item)
 
     # -- keeping it true --------------------------------------------------------------------------------
 
@@ -202,18 +250,16 @@ class CandidateIndex:
 
     # -- looking up -------------------------------------------------------------------------------------
 
-    def candidates(self, line: LineKeys) -> tuple[list[int], list[tuple[tuple[date, str], int]]]:
-        """The open items on the line's side that may have evidence for it: positions to score (in item
-        order), and the items of exactly the line's amount, in the engine's order, for the caller to take
-        the best few of (an item whose only evidence is the amount ranks by amount and dates alone)."""
-        found: set[int] = set()
+    def candidates(self, line: LineKeys) -> Candidates:
+        """The open items on the line's side that may have evidence for it."""
+        numbered: set[int] = set(self._lettered)
+        for group in line.digit_groups:
+            numbered |= self._by_last_group.get(group, set())
+        for run in line.digit_runs:
+            numbered |= self._by_compact.get(run, set())
+        found = set(numbered)
         for ref in line.refs:
             found |= self._by_reference.get(ref, set())
-        for group in line.digit_groups:
-            found |= self._by_last_group.get(group, set())
-        for run in line.digit_runs:
-            found |= self._by_compact.get(run, set())
-        found |= self._lettered
         if line.iban:
             found |= self._by_iban.get(line.iban, set())
             linked = self.links.get(line.iban)
@@ -221,18 +267,20 @@ class CandidateIndex:
                 found |= self._by_party.get(linked, set())
         for name in self._close(line.name):
             found |= self._by_party.get(name, set())
-        amounts = self._amounts.get(line.side)
-        exact: list[tuple[tuple[date, str], int]] = []
-        if amounts is not None:
-            found.update(amounts.within(*amount_window(line.amount), besides=line.amount))
-            exact = amounts.exactly(line.amount)
         items = self.items
-        on_side = sorted(
+        strong = sorted(
             p for p in found if items[p].residual and side_of(items[p].currency, items[p].residual) == line.side
         )
-        return on_side, exact
+        numbers = frozenset(items[p].number for p in numbered)
+        amounts = self._amounts.get(line.side)
+        if amounts is None:
+            return Candidates(strong, [], iter(()), numbers)
+        near = amounts.within(*amount_window(line.amount), besides=line.amount)
+        return Candidates(strong, amounts.exactly(line.amount), near, numbers)
 
     def _close(self, name: str) -> list[str]:
+        """Normalised party names whose token_sort_ratio with `name` is at least NAME_CUTOFF (rapidfuzz
+        compares a pair in about 0.15 us; the cost is distinct payer names x distinct customer names)."""
         if not name:
             return []
         close = self._close_names.get(name)
