@@ -13,17 +13,21 @@ import httpx
 from ponto import PontoClient
 
 
-async def read(api_url: str, token: str, account_id: str, limit: int) -> int:
+async def read(api_url: str, token: str, account_ids: str, limit: int) -> int:
+    """Read up to `limit` lines of each account (comma-separated ids); -1: all of them; 0: one call only."""
     count = 0
     async with httpx.AsyncClient(timeout=30) as http:
         client = PontoClient(http, api_url=api_url, access_token=token)
         if limit == 0:
             await client.userinfo()  # baseline: everything imported, one call made
             return 0
-        async for _transaction in client.iter_transactions(account_id, page_limit=100):
-            count += 1
-            if count >= limit:
-                break
+        for account_id in account_ids.split(","):
+            read_here = 0
+            async for _transaction in client.iter_transactions(account_id, page_limit=100):
+                count += 1
+                read_here += 1
+                if read_here == limit:
+                    break
     return count
 
 

@@ -191,3 +191,33 @@ def _line(rng: random.Random, k: int, items: list[OpenItem], owner: dict[str, Pa
         remittance=text,
         execution_date=when,
     )
+
+
+def invoices_csv(items: list[OpenItem]) -> str:
+    """The open items as an invoice CSV with the documented columns (credit notes by kind)."""
+    rows = ["number;customer;customer_iban;amount;currency;issue_date;due_date;payment_reference;kind"]
+    for item in items:
+        cents = abs(item.residual)
+        iban = min(item.party_ibans) if item.party_ibans else ""
+        kind = "sales" if item.residual > 0 else "sales_credit_note"
+        rows.append(
+            f"{item.number};{item.party};{iban};{cents // 100},{cents % 100:02d};{item.currency};"
+            f"{item.issue_date};{item.due_date};{item.reference or ''};{kind}"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def ponto_attributes(line: BankLine, *, today: date) -> dict[str, object]:
+    """A generated line as the Ponto stand-in takes it (its dates moved to end at `today`)."""
+    when = min(line.execution_date or today, today).isoformat() + "T00:00:00.000Z"
+    cents = abs(line.amount)
+    return {
+        "amount": f"{'-' if line.amount < 0 else ''}{cents // 100}.{cents % 100:02d}",
+        "currency": line.currency,
+        "counterpartName": line.counterpart_name,
+        "counterpartReference": line.counterpart_iban,
+        "remittanceInformation": line.remittance,
+        "remittanceInformationType": "unstructured",
+        "executionDate": when,
+        "valueDate": when,
+    }

@@ -44,7 +44,7 @@ def parse_csv(text: str, source: str) -> list[Invoice]:
         raise InvoiceError(source, "line 1 (header)", f"unknown column(s) {', '.join(unknown)}")
     invoices = []
     for index, raw in enumerate(reader, start=2):
-        if index > MAX_ROWS:
+        if index - 1 > MAX_ROWS:  # the header is line 1
             raise InvoiceError(source, f"line {index}", f"more than {MAX_ROWS} rows; split the file")
         row = {_key(k): (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(row.values()):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -29,6 +30,7 @@ MAX_SUBSET = 25
 MAX_ASK = 3
 
 
+@lru_cache(maxsize=1 << 16)
 def compact_iban(value: str | None) -> str | None:
     if not value:
         return None

@@ -217,6 +217,7 @@ async def state(request: Request) -> Response:
             "accounts": {
                 a.id: {
                     "iban": a.reference,
+                    "currency": a.currency,
                     "transactions": len(sandbox.lines[a.id]),
                     "current_balance": str(a.current_balance),
                 }

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import affected
 from .models import Allocation, BankTransaction, InvoiceRow, Match, PartyLink
+
+
+async def create_many(
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    decisions: Sequence[tuple[int, str, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Decisions that settle nothing and ask nothing (transaction id, decision, candidates), in one statement."""
+    if not decisions:
+        return
+    values = [
+        {
+            "workspace_id": workspace_id,
+            "transaction_id": transaction_id,
+            "decision": decision,
+            "status": "none",
+            "candidates": candidates,
+            "created_at": now,
+        }
+        for transaction_id, decision, candidates in decisions
+    ]
+    await session.execute(insert(Match), values)
 
 
 async def create(

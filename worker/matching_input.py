@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoices import Invoice
 from matching import Decision, Matcher
 from storage import accounts as account_store, invoices as invoice_store, matches, transactions, workspaces
-from storage.models import BankAccount, BankTransaction, InvoiceRow, Workspace
+from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, Workspace
 
 from .mappers import bank_line, invoice_data, invoice_view, line_view, residual_item
 from .notices import InvoicePaid
@@ -22,37 +22,128 @@ from .questions import current_question, refresh_questions
 
 
 class MatchingBatch:
-    """One matcher for a batch of lines: the open invoices are read once, and the matcher is told of
-    every allocation it causes, so the next line sees what is still open without reading it again."""
+    """One matcher for a batch of lines: the open invoices and the unanswered questions are read once,
+    and kept true as the batch allocates and asks, so a line costs no reading; lines that match nothing
+    are written together at the end of each call."""
 
-    def __init__(self, workspace: Workspace, rows: Sequence[InvoiceRow], links: dict[str, str]) -> None:
+    def __init__(
+        self, workspace: Workspace, rows: Sequence[InvoiceRow], links: dict[str, str], questions: Sequence[Match]
+    ) -> None:
         self.workspace = workspace
         self.by_number = {row.number: row for row in rows}
         self.matcher = Matcher([residual_item(r) for r in rows], links) if rows else None
+        self.questions: dict[str, list[Match]] = {}  # invoice number -> unanswered questions naming it, oldest first
+        for match in questions:
+            self._remember(match)
 
     @classmethod
     async def load(cls, session: AsyncSession, workspace: Workspace) -> MatchingBatch:
         rows = await invoice_store.open_rows(session, workspace.id)
-        links = await matches.links(session, workspace.id) if rows else {}
-        return cls(workspace, rows, links)
+        if not rows:
+            return cls(workspace, rows, {}, [])
+        links = await matches.links(session, workspace.id)
+        return cls(workspace, rows, links, await matches.pending(session, workspace.id))
 
     async def match(
         self, session: AsyncSession, account: BankAccount, created: Sequence[BankTransaction], *, now: datetime
     ) -> int:
         """Decide every new booked line; auto decisions are applied, questions queued. Returns messages queued."""
         queued = 0
+        nothing: list[tuple[BankTransaction, Decision]] = []
         for tx in created:
             if tx.pending or self.matcher is None:
                 continue
             decision = self.matcher.decide(bank_line(tx)) if tx.amount_exact is None else _odd_amount(tx)
-            sent, touched = await _record(session, self.workspace, account, tx, decision, self.by_number, now=now)
-            queued += sent
-            for row in touched:
-                if row.status == "open":
-                    self.matcher.update(residual_item(row))
-                else:
-                    self.matcher.settled(row.number)
+            if decision.decision == "none":
+                nothing.append((tx, decision))
+            elif decision.decision == "auto":
+                queued += await self._settle(session, account, tx, decision, now=now)
+            else:
+                queued += await self._ask(session, account, tx, decision, now=now)
+        await matches.create_many(
+            session,
+            workspace_id=self.workspace.id,
+            decisions=[(tx.id, "none", _stored(decision)) for tx, decision in nothing],
+            now=now,
+        )
         return queued
+
+    async def _settle(
+        self, session: AsyncSession, account: BankAccount, tx: BankTransaction, decision: Decision, *, now: datetime
+    ) -> int:
+        """Allocate the money, queue "marked paid", and edit the questions that named these invoices."""
+        match = await matches.create(
+            session,
+            workspace_id=self.workspace.id,
+            transaction_id=tx.id,
+            decision="auto",
+            candidates=_stored(decision),
+            now=now,
+        )
+        applied = {self.by_number[n].id: amount for n, amount in decision.allocations.items()}
+        rows = await matches.allocate(session, match, applied)
+        paid = InvoicePaid(
+            match_id=match.id,
+            line=line_view(tx, account),
+            how=list(decision.reasons),
+            by="auto",
+            invoices=[invoice_view(r, applied[r.id]) for r in rows],
+        )
+        message = await notify(session, self.workspace, paid, now=now)
+        match.paid_outbox_id = message.id if message else None
+        naming = sorted({m.id: m for r in rows for m in self.questions.get(r.number, [])}.values(), key=_by_id)
+        await refresh_questions(session, self.workspace, [r.number for r in rows], now=now, questions=naming)
+        for question in naming:
+            if question.status != "pending":
+                self._forget(question)
+        assert self.matcher is not None
+        for row in rows:
+            if row.status == "open":
+                self.matcher.update(residual_item(row))
+            else:
+                self.matcher.settled(row.number)
+        return 1
+
+    async def _ask(
+        self, session: AsyncSession, account: BankAccount, tx: BankTransaction, decision: Decision, *, now: datetime
+    ) -> int:
+        match = await matches.create(
+            session,
+            workspace_id=self.workspace.id,
+            transaction_id=tx.id,
+            decision="ask",
+            candidates=_stored(decision),
+            now=now,
+        )
+        asked = await current_question(session, self.workspace, match, known=self.by_number)
+        message = await notify(session, self.workspace, asked, now=now)
+        match.question_outbox_id = message.id if message else None
+        self._remember(match)
+        return 1
+
+    def _remember(self, match: Match) -> None:
+        for number in match.candidates.get("numbers", []):
+            self.questions.setdefault(number, []).append(match)
+
+    def _forget(self, match: Match) -> None:
+        for number in match.candidates.get("numbers", []):
+            held = self.questions.get(number, [])
+            if match in held:
+                held.remove(match)
+
+
+def _by_id(match: Match) -> int:
+    return match.id
+
+
+def _stored(decision: Decision) -> dict[str, object]:
+    """What a match row keeps of the decision (the question is rebuilt from it)."""
+    return {
+        "numbers": decision.candidates,
+        "reasons": decision.reasons,
+        "invoices": decision.invoices,
+        "together": decision.together,
+    }
 
 
 async def match_transactions(
@@ -74,53 +165,6 @@ def _odd_amount(tx: BankTransaction) -> Decision:
     """Never a guess: an amount finer than the currency cannot be "exactly" an invoice's."""
     why = f"the bank reported {tx.amount_exact} {tx.currency}, more decimals than the currency has"
     return Decision(str(tx.id), "none", reasons=[why])
-
-
-async def _record(
-    session: AsyncSession,
-    workspace: Workspace,
-    account: BankAccount,
-    tx: BankTransaction,
-    decision: Decision,
-    by_number: dict[str, InvoiceRow],
-    *,
-    now: datetime,
-) -> tuple[int, list[InvoiceRow]]:
-    """Store the decision and queue what it says; returns (messages queued, invoices it allocated to)."""
-    candidates = {
-        "numbers": decision.candidates,
-        "reasons": decision.reasons,
-        "invoices": decision.invoices,
-        "together": decision.together,
-    }
-    match = await matches.create(
-        session,
-        workspace_id=workspace.id,
-        transaction_id=tx.id,
-        decision=decision.decision,
-        candidates=candidates,
-        now=now,
-    )
-    if decision.decision == "auto":
-        applied = {by_number[n].id: amount for n, amount in decision.allocations.items()}
-        rows = await matches.allocate(session, match, applied)
-        paid = InvoicePaid(
-            match_id=match.id,
-            line=line_view(tx, account),
-            how=list(decision.reasons),
-            by="auto",
-            invoices=[invoice_view(r, applied[r.id]) for r in rows],
-        )
-        message = await notify(session, workspace, paid, now=now)
-        match.paid_outbox_id = message.id if message else None
-        await refresh_questions(session, workspace, [r.number for r in rows], now=now)
-        return 1, rows
-    if decision.decision == "ask":
-        asked = await current_question(session, workspace, match)
-        message = await notify(session, workspace, asked, now=now)
-        match.question_outbox_id = message.id if message else None
-        return 1, []
-    return 0, []
 
 
 async def match_stored(session: AsyncSession, workspace: Workspace, *, now: datetime, limit: int = 2000) -> int:

@@ -7,13 +7,13 @@ a question with nothing left to offer closes, saying who paid what.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import invoices as invoice_store, matches
-from storage.models import BankAccount, BankTransaction, Match, Workspace
+from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, Workspace
 
 from .mappers import invoice_view, line_view
 from .notices import MatchQuestion
@@ -21,13 +21,20 @@ from .notify import revise_message
 from .views import Closing, PaidElsewhere
 
 
-async def current_question(session: AsyncSession, workspace: Workspace, match: Match) -> MatchQuestion:
-    """The question as it should read now: only the named invoices still open, with what is open on each."""
+async def current_question(
+    session: AsyncSession, workspace: Workspace, match: Match, *, known: Mapping[str, InvoiceRow] | None = None
+) -> MatchQuestion:
+    """The question as it should read now: only the named invoices still open, with what is open on each.
+
+    `known`: invoice rows the caller holds already (by number); read only when one is missing."""
     tx = await session.get(BankTransaction, match.transaction_id)
     assert tx is not None
     account = await session.get(BankAccount, tx.account_id)
     numbers: list[str] = list(match.candidates.get("numbers", []))
-    rows = await invoice_store.by_numbers(session, workspace.id, numbers)
+    if known is not None and all(n in known for n in numbers):
+        rows = {n: known[n] for n in numbers}
+    else:
+        rows = await invoice_store.by_numbers(session, workspace.id, numbers)
     open_rows = [rows[n] for n in numbers if n in rows and rows[n].status == "open"]
     together = bool(match.candidates.get("together")) and len(open_rows) == len(numbers)
     question = MatchQuestion(
@@ -57,10 +64,14 @@ async def refresh_questions(
     *,
     now: datetime,
     skip: int | None = None,
+    questions: Iterable[Match] | None = None,
 ) -> int:
-    """Edit every unanswered question naming these invoices; close those with nothing left. Returns how many."""
+    """Edit every unanswered question naming these invoices; close those with nothing left. Returns how many.
+
+    `questions`: the unanswered ones naming them, when the caller keeps track (else they are read)."""
     edited = 0
-    for match in await matches.pending_naming(session, workspace.id, set(numbers)):
+    naming = await matches.pending_naming(session, workspace.id, set(numbers)) if questions is None else questions
+    for match in naming:
         if match.id == skip:
             continue
         question = await current_question(session, workspace, match)

@@ -1,0 +1,178 @@
+"""Ingest at a company's volume, each figure measured on the process that does the work:
+
+- `ponto-slack invoices import` of a generated CSV (and the unmatched lines decided again after it);
+- `ponto-slack sync` bringing N new transactions over the stand-in's accounts into SQLite with 10,000
+  open invoices (stored, matched, messages queued), against the floor: the same pages read by the Ponto
+  client in one process without storing;
+- the peak RSS of each of those processes (os.wait4's rusage of that child, not of this one).
+
+The stand-ins run as their own processes and count as the real services, as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from harness.clock import cli_command
+from harness.server import connect, free_port, stand_ins_as_real_services, start_server, start_stand_in
+from harness.volume import generate, invoices_csv, ponto_attributes
+
+from .stand_in import ROOT, link
+
+KEY = "n2vFfI9aCl2yCYVh4G3N7s2Wq4R9ZjL0ZbqK4mJX8mQ="
+OPEN_INVOICES = 10_000
+SIZES = (25_000, 50_000, 100_000)
+IMPORT_SIZE = 100_000
+SEED_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_rss_mib: float
+    output: str
+
+
+def measured(command: list[str], env: dict[str, str], cwd: Path) -> Run:
+    """Run a child to the end; its wall time and its own peak RSS."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    output = process.stdout.read().decode(errors="replace")
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, output)
+
+
+@dataclass
+class Setup:
+    workdir: Path
+    env: dict[str, str]
+    ponto_base: str
+
+
+@contextmanager
+def connected(workdir: Path) -> Iterator[Setup]:
+    """Stand-ins as processes, a server that connects once (first import done), then stopped."""
+    app_port, ponto_port, slack_port = free_port(), free_port(), free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    ponto_base = f"http://127.0.0.1:{ponto_port}/sandbox/ponto"
+    slack_base = f"http://127.0.0.1:{slack_port}/sandbox/slack"
+    stand_ins = [
+        start_stand_in("ponto", ponto_port, app_url, workdir),
+        start_stand_in("slack", slack_port, app_url, workdir),
+    ]
+    env = {
+        **stand_ins_as_real_services(app_url, ponto_base, slack_base, KEY),
+        "DIGEST_THRESHOLD": "5",
+        "DAILY_SUMMARY_TIME": "off",
+    }
+    try:
+        server = start_server(workdir, env, port=app_port, slack_base=slack_base, ponto_base=ponto_base)
+        try:
+            with httpx.Client(timeout=60) as client:
+                connect(server, client)
+        finally:
+            server.stop()
+        full_env = {
+            **os.environ,
+            **env,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'app.db'}",
+            "KEY_DIR": str(workdir / "keys"),
+        }
+        yield Setup(workdir, full_env, ponto_base)
+    finally:
+        for process in stand_ins:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def seed_lines(setup: Setup, count: int, *, seed: int) -> list[str]:
+    """`count` generated lines (paying the generated invoices or not) spread over the accounts."""
+    volume = generate(OPEN_INVOICES, count, seed=seed)
+    today = datetime.now(UTC).date()
+    with httpx.Client(timeout=600) as client:
+        accounts = client.get(f"{setup.ponto_base}/_control/state").json()["accounts"]
+        by_currency: dict[str, list[str]] = {}
+        for account_id, account in accounts.items():
+            by_currency.setdefault(account["currency"], []).append(account_id)
+        batches: dict[str, list[dict[str, object]]] = {}
+        for n, line in enumerate(volume.lines):
+            targets = by_currency.get(line.currency) or by_currency["EUR"]
+            account_id = targets[n % len(targets)]
+            attributes = {**ponto_attributes(line, today=today), "currency": accounts[account_id]["currency"]}
+            batches.setdefault(account_id, []).append(attributes)
+        for account_id, lines in batches.items():
+            for start in range(0, len(lines), SEED_CHUNK):
+                body = {"account_id": account_id, "transactions": lines[start : start + SEED_CHUNK], "webhook": False}
+                answer = client.post(f"{setup.ponto_base}/_control/transactions", json=body)
+                answer.raise_for_status()
+    return list(batches)
+
+
+def import_invoices(setup: Setup, count: int, *, seed: int) -> Run:
+    path = setup.workdir / f"invoices-{count}.csv"
+    path.write_text(invoices_csv(generate(count, 0, seed=seed).invoices))
+    return measured(cli_command("invoices", "import", str(path)), setup.env, setup.workdir)
+
+
+def floor(setup: Setup, accounts: list[str]) -> Run:
+    """The same pages read through the Ponto client, nothing stored: the most the sync can do."""
+    token = link(setup.ponto_base)
+    command = [sys.executable, "-m", "bench.ponto_read_child", f"{setup.ponto_base}/api", token, ",".join(accounts)]
+    return measured([*command, "-1"], setup.env, ROOT)
+
+
+def run() -> list[str]:
+    lines = [
+        f"ingest: `ponto-slack sync` of N new transactions with {OPEN_INVOICES:,} open invoices (SQLite), "
+        "vs the floor (the same pages read, nothing stored); peak RSS of each working process"
+    ]
+    rss: dict[int, float] = {}
+    for size in SIZES:
+        with tempfile.TemporaryDirectory() as folder, connected(Path(folder)) as setup:
+            invoices = import_invoices(setup, OPEN_INVOICES, seed=OPEN_INVOICES)
+            accounts = seed_lines(setup, size, seed=size)
+            synced = measured(cli_command("sync"), setup.env, setup.workdir)
+            read = floor(setup, accounts)
+            rss[size] = synced.peak_rss_mib
+            lines.append(
+                f"  N={size:>7,}: sync {synced.seconds:.1f} s = {size / synced.seconds:,.0f}/s "
+                f"(floor {read.seconds:.1f} s = {size / read.seconds:,.0f}/s; {synced.seconds / read.seconds:.2f}x), "
+                f"peak RSS {synced.peak_rss_mib:.0f} MiB (reader alone {read.peak_rss_mib:.0f} MiB); "
+                f"{OPEN_INVOICES:,} invoices imported first in {invoices.seconds:.1f} s"
+            )
+            lines.append(f"    sync said: {synced.output.strip().splitlines()[-1][:200]}")
+    lines.append(
+        f"  peak RSS 25k -> 100k: {rss[SIZES[0]]:.0f} -> {rss[SIZES[-1]]:.0f} MiB "
+        f"({rss[SIZES[-1]] - rss[SIZES[0]]:+.0f}); targets: >= 3,000/s, within 2x of the floor, <= 300 MB, flat"
+    )
+    with tempfile.TemporaryDirectory() as folder, connected(Path(folder)) as setup:
+        seed_lines(setup, 5_000, seed=7)
+        measured(cli_command("sync"), setup.env, setup.workdir)  # lines stored before the invoices arrive
+        imported = import_invoices(setup, IMPORT_SIZE, seed=IMPORT_SIZE)
+        lines.append(
+            f"invoice import: {IMPORT_SIZE:,} from CSV in {imported.seconds:.1f} s = "
+            f"{IMPORT_SIZE / imported.seconds:,.0f}/s incl. 5,000 stored lines decided again "
+            f"(target >= 5,000/s), peak RSS {imported.peak_rss_mib:.0f} MiB"
+        )
+        lines.append(f"    import said: {imported.output.strip().splitlines()[0][:200]}")
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))
