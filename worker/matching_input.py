@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from invoices import Invoice
 from matching import Decision, Matcher
 from storage import accounts as account_store, invoices as invoice_store, matches, transactions, workspaces
-from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, Workspace
+from storage.models import Allocation, BankAccount, BankTransaction, InvoiceRow, Match, OutboxMessage, Workspace
 
 from .mappers import bank_line, invoice_data, invoice_view, line_view, residual_item
 from .notices import InvoicePaid
-from .notify import notify
+from .notify import stage
 from .questions import current_question, refresh_questions
 
 
@@ -47,79 +47,84 @@ class MatchingBatch:
     async def match(
         self, session: AsyncSession, account: BankAccount, created: Sequence[BankTransaction], *, now: datetime
     ) -> int:
-        """Decide every new booked line; auto decisions are applied, questions queued. Returns messages queued."""
-        queued = 0
-        nothing: list[tuple[BankTransaction, Decision]] = []
+        """Decide every new booked line; auto decisions are applied, questions queued. Returns messages queued.
+
+        Everything is decided first (allocations applied to the invoices held in memory, the matcher
+        told), then written in a few statements: the match rows, their allocations and messages in line
+        order. A question is built from what is open after the whole batch, so it is true when posted."""
+        decided: list[tuple[BankTransaction, Decision, dict[int, int]]] = []
         for tx in created:
             if tx.pending or self.matcher is None:
                 continue
             decision = self.matcher.decide(bank_line(tx)) if tx.amount_exact is None else _odd_amount(tx)
-            if decision.decision == "none":
-                nothing.append((tx, decision))
-            elif decision.decision == "auto":
-                queued += await self._settle(session, account, tx, decision, now=now)
+            applied = self._apply(decision) if decision.decision == "auto" else {}
+            decided.append((tx, decision, applied))
+        nothing = [(tx.id, "none", _stored(d)) for tx, d, _ in decided if d.decision == "none"]
+        await matches.create_many(session, workspace_id=self.workspace.id, decisions=nothing, now=now)
+        said = [
+            (tx, d, applied, _match_row(self.workspace, tx, d, now))
+            for tx, d, applied in decided
+            if d.decision != "none"
+        ]
+        session.add_all([row for *_, row in said])
+        await session.flush()  # the match ids, which the messages' buttons carry
+        rows_by_id = {row.id: row for row in self.by_number.values()}
+        messages: list[tuple[Match, OutboxMessage, str]] = []
+        for tx, decision, applied, match in said:
+            if decision.decision == "auto":
+                session.add_all([Allocation(match_id=match.id, invoice_id=i, amount=a) for i, a in applied.items()])
+                paid = InvoicePaid(
+                    match_id=match.id,
+                    line=line_view(tx, account),
+                    how=list(decision.reasons),
+                    by="auto",
+                    invoices=[invoice_view(rows_by_id[i], a) for i, a in applied.items()],
+                )
+                messages.append((match, stage(session, self.workspace, paid, now=now), "paid"))
             else:
-                queued += await self._ask(session, account, tx, decision, now=now)
-        await matches.create_many(
-            session,
-            workspace_id=self.workspace.id,
-            decisions=[(tx.id, "none", _stored(decision)) for tx, decision in nothing],
-            now=now,
-        )
-        return queued
+                asked = await current_question(session, self.workspace, match, known=self.by_number)
+                if asked.closing is not None:
+                    match.status = "none"  # this batch paid every invoice it could name: nothing to choose
+                messages.append((match, stage(session, self.workspace, asked, now=now), "question"))
+        await session.flush()
+        for match, message, kind in messages:
+            if kind == "paid":
+                match.paid_outbox_id = message.id
+            else:
+                match.question_outbox_id = message.id
+        await self._refresh_earlier_questions(session, [rows_by_id[i] for *_, a in decided for i in a], now=now)
+        for _tx, _decision, _applied, match in said:
+            if match.status == "pending":
+                self._remember(match)
+        return len(messages)
 
-    async def _settle(
-        self, session: AsyncSession, account: BankAccount, tx: BankTransaction, decision: Decision, *, now: datetime
-    ) -> int:
-        """Allocate the money, queue "marked paid", and edit the questions that named these invoices."""
-        match = await matches.create(
-            session,
-            workspace_id=self.workspace.id,
-            transaction_id=tx.id,
-            decision="auto",
-            candidates=_stored(decision),
-            now=now,
-        )
-        applied = {self.by_number[n].id: amount for n, amount in decision.allocations.items()}
-        rows = await matches.allocate(session, match, applied)
-        paid = InvoicePaid(
-            match_id=match.id,
-            line=line_view(tx, account),
-            how=list(decision.reasons),
-            by="auto",
-            invoices=[invoice_view(r, applied[r.id]) for r in rows],
-        )
-        message = await notify(session, self.workspace, paid, now=now)
-        match.paid_outbox_id = message.id if message else None
-        naming = sorted({m.id: m for r in rows for m in self.questions.get(r.number, [])}.values(), key=_by_id)
-        await refresh_questions(session, self.workspace, [r.number for r in rows], now=now, questions=naming)
-        for question in naming:
-            if question.status != "pending":
-                self._forget(question)
+    def _apply(self, decision: Decision) -> dict[int, int]:
+        """The money of an automatic decision on the invoices held (flushed with the batch); the matcher told."""
         assert self.matcher is not None
-        for row in rows:
+        applied: dict[int, int] = {}
+        for number, amount in decision.allocations.items():
+            row = self.by_number[number]
+            row.settled += amount
+            row.status = "paid" if row.settled >= row.amount else "open"
+            applied[row.id] = amount
             if row.status == "open":
                 self.matcher.update(residual_item(row))
             else:
                 self.matcher.settled(row.number)
-        return 1
+        return applied
 
-    async def _ask(
-        self, session: AsyncSession, account: BankAccount, tx: BankTransaction, decision: Decision, *, now: datetime
-    ) -> int:
-        match = await matches.create(
-            session,
-            workspace_id=self.workspace.id,
-            transaction_id=tx.id,
-            decision="ask",
-            candidates=_stored(decision),
-            now=now,
-        )
-        asked = await current_question(session, self.workspace, match, known=self.by_number)
-        message = await notify(session, self.workspace, asked, now=now)
-        match.question_outbox_id = message.id if message else None
-        self._remember(match)
-        return 1
+    async def _refresh_earlier_questions(
+        self, session: AsyncSession, paid: Sequence[InvoiceRow], *, now: datetime
+    ) -> None:
+        """Questions asked before this batch that name an invoice it paid: each edited once."""
+        numbers = {row.number for row in paid}
+        naming = sorted({m.id: m for n in numbers for m in self.questions.get(n, [])}.values(), key=_by_id)
+        if not naming:
+            return
+        await refresh_questions(session, self.workspace, numbers, now=now, questions=naming)
+        for question in naming:
+            if question.status != "pending":
+                self._forget(question)
 
     def _remember(self, match: Match) -> None:
         for number in match.candidates.get("numbers", []):
@@ -130,6 +135,20 @@ class MatchingBatch:
             held = self.questions.get(number, [])
             if match in held:
                 held.remove(match)
+
+
+def _match_row(workspace: Workspace, tx: BankTransaction, decision: Decision, now: datetime) -> Match:
+    auto = decision.decision == "auto"
+    return Match(
+        workspace_id=workspace.id,
+        transaction_id=tx.id,
+        decision=decision.decision,
+        status="settled" if auto else "pending",
+        candidates=_stored(decision),
+        created_at=now,
+        settled_by="auto" if auto else None,
+        settled_at=now if auto else None,
+    )
 
 
 def _by_id(match: Match) -> int:

@@ -27,6 +27,18 @@ async def notify(
     )
 
 
+def stage(session: AsyncSession, workspace: Workspace, notice: Notice, *, now: datetime) -> OutboxMessage:
+    """Queue `notice` with the session's next flush (see outbox.stage)."""
+    return outbox.stage(
+        session,
+        workspace_id=workspace.id,
+        channel=workspace.finance_channel,
+        kind=notice.kind,
+        payload=encode(notice),
+        now=now,
+    )
+
+
 async def revise(session: AsyncSession, dedupe_key: str, notice: Notice, *, now: datetime) -> None:
     """New content for an earlier notice: replaced while queued, edited in place once posted."""
     await outbox.revise(session, dedupe_key, encode(notice), now=now)
