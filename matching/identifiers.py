@@ -45,6 +45,7 @@ def find_rfs(text: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=1 << 17)
 def normalize_reference(reference: str | None) -> str | None:
     """An invoice's payment reference (BT-83) in the form the bank text is searched for."""
     if not reference:

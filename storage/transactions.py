@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import BankAccount, BankTransaction, Match
+
+LOOKUP_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -39,31 +41,29 @@ class UpsertResult:
 
 async def upsert(session: AsyncSession, account: BankAccount, rows: Sequence[TransactionData]) -> UpsertResult:
     """Insert new lines and replace changed ones; the same Ponto id is never stored twice."""
-    ids = {row.ponto_id for row in rows}
-    existing = (
-        {
-            t.ponto_id: t
-            for t in await session.scalars(
-                select(BankTransaction).where(
-                    BankTransaction.account_id == account.id, BankTransaction.ponto_id.in_(ids)
-                )
-            )
-        }
-        if ids
-        else {}
-    )
-    created, updated = [], []
+    ids = sorted({row.ponto_id for row in rows})
+    existing: dict[str, BankTransaction] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):  # inside every engine's limit of bound parameters
+        query = select(BankTransaction).where(
+            BankTransaction.account_id == account.id, BankTransaction.ponto_id.in_(ids[start : start + LOOKUP_CHUNK])
+        )
+        existing.update({t.ponto_id: t for t in await session.scalars(query)})
+    new: dict[str, TransactionData] = {}
+    updated = []
     for row in rows:
         current = existing.get(row.ponto_id)
         if current is None:
-            current = BankTransaction(workspace_id=account.workspace_id, account_id=account.id, **row.__dict__)
-            session.add(current)
-            existing[row.ponto_id] = current
-            created.append(current)
+            new[row.ponto_id] = row  # listed twice: the later version wins
         elif current.raw != row.raw:
             for name, value in row.__dict__.items():
                 setattr(current, name, value)
             updated.append(current)
+    created: list[BankTransaction] = []
+    if new:  # one multi-row INSERT ... RETURNING: the rows come back as objects, in order
+        values = [
+            {"workspace_id": account.workspace_id, "account_id": account.id, **row.__dict__} for row in new.values()
+        ]
+        created = list(await session.scalars(insert(BankTransaction).returning(BankTransaction), values))
     await session.flush()
     return UpsertResult(created, updated)
 
