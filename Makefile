@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-dates lint typecheck bench clean
+.PHONY: demo test test-dates lint typecheck bench mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,16 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict money ponto matching invoices storage
 	$(BIN)/mypy worker bot web sandbox harness bench migrations
 
+# Every benchmark (about half an hour on 2 cores); `make bench ONLY="matching_scale ingest"` runs those.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(ONLY)
+
+# Mutation testing of the modules listed under [tool.mutmut] in pyproject.toml (hours, not in CI):
+# each mutant must make a test fail; `$(BIN)/mutmut results` lists the survivors.
+mutate: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutate]'
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache
+	rm -rf mutants $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache

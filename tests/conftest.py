@@ -14,7 +14,11 @@ from harness.clock import shifted_start
 from tests.support.databases import postgres_url_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+# ../shared beside the project; from a copy inside it (mutmut's mutants/), the nearest one above
+SHARED_FIXTURES = next(
+    (folder / "shared" / "fixtures" for folder in ROOT.parents if (folder / "shared" / "fixtures").is_dir()),
+    ROOT.parent / "shared" / "fixtures",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -135,3 +135,42 @@ async def test_a_payment_that_came_before_its_invoice_is_found_when_the_invoice_
     async with sessions() as session:
         decisions = [m.decision for m in await session.scalars(select(Match))]
     assert decisions == ["auto"]  # decided again, not twice
+
+
+async def test_one_batch_posts_its_questions_as_they_read_after_the_batch(sessions: async_sessionmaker) -> None:
+    """A partial payment asks about INV-1; a later line of the same sync pays INV-1 in full. The question
+    goes out already closed (true when posted, nothing to choose), after nothing and before the "paid"."""
+    async with sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, "T1")
+        account = await session.scalar(select(BankAccount))
+        assert workspace is not None and account is not None
+        lines = [
+            BankTransaction(
+                workspace_id=workspace.id,
+                account_id=account.id,
+                ponto_id=ponto_id,
+                pending=False,
+                amount=amount,
+                currency="EUR",
+                execution_date=date(2026, 11, 19),
+                counterpart_name="Someone",
+                counterpart_reference=PAYER,
+                remittance_information=OGM,
+                raw={},
+            )
+            for ponto_id, amount in (("part", 40_000), ("whole", 100_000))
+        ]
+        session.add_all(lines)
+        await session.flush()
+        queued = await matching_input.match_transactions(session, workspace, account, lines, now=NOW)
+    assert queued == 2
+    async with sessions() as session:
+        by_line = {m.transaction_id: m for m in await session.scalars(select(Match))}
+        part, whole = (by_line[tx.id] for tx in lines)
+        assert (part.decision, part.status) == ("ask", "none")
+        assert (whole.decision, whole.status) == ("auto", "settled")
+        messages = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert [m.id for m in messages] == [part.question_outbox_id, whole.paid_outbox_id]
+    assert [m.kind for m in messages] == ["match_question", "invoice_paid"]
+    assert messages[0].payload["closing"] is not None  # says INV-1 was paid by the other line
+    assert (await invoice(sessions, "INV-1")).status == "paid"
