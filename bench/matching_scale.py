@@ -4,7 +4,6 @@ process, with the money it allocates kept track of (as the worker does)."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 from harness.volume import generate
 from matching import Matcher
@@ -18,16 +17,8 @@ def decide_all(invoices: int, lines: int = LINES) -> tuple[float, dict[str, int]
     started = time.perf_counter()
     matcher = Matcher(volume.invoices)
     counts = {"auto": 0, "ask": 0, "none": 0}
-    for line in volume.lines:
-        decision = matcher.decide(line)
+    for decision in matcher.decide_all(volume.lines):
         counts[decision.decision] += 1
-        for number, applied in decision.allocations.items():
-            item = next(i for i in (matcher.items[p] for p in matcher.index.positions_of(number)) if i.residual)
-            left = abs(item.residual) - applied
-            if left <= 0:
-                matcher.settled(number)
-            else:
-                matcher.update(replace(item, residual=left if item.residual > 0 else -left))
     return time.perf_counter() - started, counts
 
 

@@ -87,6 +87,30 @@ class Matcher:
             self.index.replace(position, replace(self.index.items[position], residual=0))
             return
 
+    def allocate(self, number: str, amount: int) -> None:
+        """`amount` (minor units) of a payment applied to the open item: its residual shrinks by that much;
+        covered, it is settled. The same arithmetic as the invoice rows (settled += amount)."""
+        for position in self.index.positions_of(number):
+            item = self.index.items[position]
+            if not item.residual:
+                continue
+            left = abs(item.residual) - amount
+            self.index.replace(
+                position, replace(item, residual=(left if item.residual > 0 else -left) if left > 0 else 0)
+            )
+            return
+
+    def decide_all(self, lines: Iterable[BankLine]) -> list[Decision]:
+        """Each line in turn, the money of every automatic decision applied before the next line is
+        decided (pure CPU: the worker runs it off the event loop)."""
+        decisions = []
+        for line in lines:
+            decision = self.decide(line)
+            for number, amount in decision.allocations.items():
+                self.allocate(number, amount)
+            decisions.append(decision)
+        return decisions
+
     def decide(self, line: BankLine) -> Decision:
         text = " ".join(filter(None, [line.remittance]))
         if line.amount == 0:

@@ -5,6 +5,7 @@ A clear payment allocates the money and queues "marked paid"; an ambiguous one q
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -27,11 +28,11 @@ class MatchingBatch:
     are written together at the end of each call."""
 
     def __init__(
-        self, workspace: Workspace, rows: Sequence[InvoiceRow], links: dict[str, str], questions: Sequence[Match]
+        self, workspace: Workspace, rows: Sequence[InvoiceRow], matcher: Matcher | None, questions: Sequence[Match]
     ) -> None:
         self.workspace = workspace
         self.by_number = {row.number: row for row in rows}
-        self.matcher = Matcher([residual_item(r) for r in rows], links) if rows else None
+        self.matcher = matcher
         self.questions: dict[str, list[Match]] = {}  # invoice number -> unanswered questions naming it, oldest first
         for match in questions:
             self._remember(match)
@@ -40,9 +41,11 @@ class MatchingBatch:
     async def load(cls, session: AsyncSession, workspace: Workspace) -> MatchingBatch:
         rows = await invoice_store.open_rows(session, workspace.id)
         if not rows:
-            return cls(workspace, rows, {}, [])
+            return cls(workspace, rows, None, [])
         links = await matches.links(session, workspace.id)
-        return cls(workspace, rows, links, await matches.pending(session, workspace.id))
+        items = [residual_item(r) for r in rows]
+        matcher = await asyncio.to_thread(Matcher, items, links)  # building the index is CPU: off the event loop
+        return cls(workspace, rows, matcher, await matches.pending(session, workspace.id))
 
     async def match(
         self, session: AsyncSession, account: BankAccount, created: Sequence[BankTransaction], *, now: datetime
@@ -52,11 +55,16 @@ class MatchingBatch:
         Everything is decided first (allocations applied to the invoices held in memory, the matcher
         told), then written in a few statements: the match rows, their allocations and messages in line
         order. A question is built from what is open after the whole batch, so it is true when posted."""
+        if self.matcher is None:
+            return 0
+        booked = [tx for tx in created if not tx.pending]
+        odd = {tx.id: _odd_amount(tx) for tx in booked if tx.amount_exact is not None}
+        lines = [bank_line(tx) for tx in booked if tx.id not in odd]
+        # Deciding is CPU (milliseconds a line at volume): a worker thread, so Slack's acks are not kept waiting.
+        decisions = iter(await asyncio.to_thread(self.matcher.decide_all, lines))
         decided: list[tuple[BankTransaction, Decision, dict[int, int]]] = []
-        for tx in created:
-            if tx.pending or self.matcher is None:
-                continue
-            decision = self.matcher.decide(bank_line(tx)) if tx.amount_exact is None else _odd_amount(tx)
+        for tx in booked:
+            decision = odd.get(tx.id) or next(decisions)
             applied = self._apply(decision) if decision.decision == "auto" else {}
             decided.append((tx, decision, applied))
         nothing = [(tx.id, "none", _stored(d)) for tx, d, _ in decided if d.decision == "none"]
@@ -99,18 +107,14 @@ class MatchingBatch:
         return len(messages)
 
     def _apply(self, decision: Decision) -> dict[int, int]:
-        """The money of an automatic decision on the invoices held (flushed with the batch); the matcher told."""
-        assert self.matcher is not None
+        """The money of an automatic decision on the invoice rows held (flushed with the batch); the
+        matcher applied the same amounts to its items when it decided."""
         applied: dict[int, int] = {}
         for number, amount in decision.allocations.items():
             row = self.by_number[number]
             row.settled += amount
             row.status = "paid" if row.settled >= row.amount else "open"
             applied[row.id] = amount
-            if row.status == "open":
-                self.matcher.update(residual_item(row))
-            else:
-                self.matcher.settled(row.number)
         return applied
 
     async def _refresh_earlier_questions(

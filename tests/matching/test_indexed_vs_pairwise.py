@@ -8,28 +8,33 @@ import pytest
 from harness.evaluate import DATA
 from harness.volume import generate
 from invoices import parse_json
-from matching import Matcher
+from matching import BankLine, Matcher, OpenItem
 from worker.mappers import bank_line, open_item
 from worker.reconcile import transactions_from_json
 
 from .pairwise import PairwiseMatcher, allocate
 
 
-def walk(indexed: Matcher, pairwise: Matcher, lines: list) -> dict[str, int]:  # type: ignore[type-arg]
+def walk(items: list[OpenItem], lines: list[BankLine], links: dict[str, str] | None = None) -> dict[str, int]:
+    indexed, pairwise = Matcher(items, links), PairwiseMatcher(items, links)
     counts = {"auto": 0, "ask": 0, "none": 0}
+    decided = []
     for line in lines:
         mine, reference = indexed.decide(line), pairwise.decide(line)
         assert mine == reference, line
         counts[mine.decision] += 1
+        decided.append(mine)
         if mine.decision == "auto":
             allocate([indexed, pairwise], mine)
+    # the worker's way (Matcher.decide_all applies each allocation itself) decides the same
+    assert Matcher(items, links).decide_all(lines) == decided
     return counts
 
 
 def test_the_evaluation_set_is_decided_the_same() -> None:
     items = [open_item(i) for i in parse_json((DATA / "invoices.json").read_bytes(), "invoices.json")]
     lines = [bank_line(t) for t in transactions_from_json((DATA / "transactions.json").read_bytes(), "t.json")]
-    counts = walk(Matcher(items), PairwiseMatcher(items), lines)
+    counts = walk(items, lines)
     assert counts["auto"] > 50 and counts["ask"] > 10 and counts["none"] > 5
 
 
@@ -39,6 +44,6 @@ def test_a_generated_book_is_decided_the_same(seed: int) -> None:
     the pairwise reference to walk in about a second."""
     volume = generate(400, 500, seed=seed)
     links = {volume.parties[0].ibans[0]: volume.parties[1].name}  # a confirmed link to another name
-    counts = walk(Matcher(volume.invoices, links), PairwiseMatcher(volume.invoices, links), volume.lines)
+    counts = walk(volume.invoices, volume.lines, links)
     # every kind of decision is exercised, or the comparison proves little
     assert min(counts.values()) >= 50, counts

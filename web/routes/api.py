@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from invoices import InvoiceError
+from invoices import Invoice, InvoiceError
 from invoices.json_source import parse_object
 from money import from_minor_units
 from storage import api_tokens, invoices as invoice_store, workspaces
@@ -83,23 +84,8 @@ async def post_invoices(request: Request) -> JSONResponse:
     if isinstance(caller, JSONResponse):
         return caller
     body = await request.body()  # its size is bounded by web.limits before this runs
-    try:
-        data = json.loads(body, parse_float=str, parse_int=str)
-    except ValueError as exc:
-        return JSONResponse({"errors": [{"location": "body", "message": f"not JSON: {exc}"}]}, status_code=422)
-    except RecursionError:
-        data = TOO_DEEP
-    if data is TOO_DEEP or _depth(data) > MAX_DEPTH:
-        message = f"nested deeper than {MAX_DEPTH} levels: an invoice list is two or three deep"
-        return JSONResponse({"errors": [{"location": "body", "message": message}]}, status_code=422)
-    items = data.get("invoices") if isinstance(data, dict) and "invoices" in data else data
-    items = items if isinstance(items, list) else [items]
-    parsed, errors = [], []
-    for index, item in enumerate(items):
-        try:
-            parsed.append(parse_object(item, "api", f"invoices[{index}]"))
-        except InvoiceError as exc:
-            errors.append({"location": exc.location, "message": exc.message})
+    # Parsing a batch of a thousand invoices is CPU: a worker thread, so Slack's acks are not kept waiting.
+    parsed, errors = await asyncio.to_thread(_parse_invoices, body)
     if errors:
         return JSONResponse({"errors": errors, "stored": 0}, status_code=422)
     async with state.sessions.begin() as session:
@@ -110,6 +96,32 @@ async def post_invoices(request: Request) -> JSONResponse:
         state.notifier.wake()
     status = 201 if result.created else 200
     return JSONResponse(result.__dict__, status_code=status)
+
+
+def _parse_invoices(body: bytes) -> tuple[list[Invoice], list[dict[str, str]]]:
+    """The invoices of a request body, or every error of it (each with where it is)."""
+    try:
+        data = json.loads(body, parse_float=str, parse_int=str)
+    except ValueError as exc:
+        return [], [{"location": "body", "message": f"not JSON: {exc}"}]
+    except RecursionError:
+        data = TOO_DEEP
+    if data is TOO_DEEP or _depth(data) > MAX_DEPTH:
+        return [], [
+            {
+                "location": "body",
+                "message": f"nested deeper than {MAX_DEPTH} levels: an invoice list is two or three deep",
+            }
+        ]
+    items = data.get("invoices") if isinstance(data, dict) and "invoices" in data else data
+    items = items if isinstance(items, list) else [items]
+    parsed, errors = [], []
+    for index, item in enumerate(items):
+        try:
+            parsed.append(parse_object(item, "api", f"invoices[{index}]"))
+        except InvoiceError as exc:
+            errors.append({"location": exc.location, "message": exc.message})
+    return parsed, errors
 
 
 def _invoice_json(row: Any) -> dict[str, Any]:
