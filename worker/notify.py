@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,27 +17,21 @@ async def notify(
     session: AsyncSession, workspace: Workspace, notice: Notice, *, now: datetime, dedupe_key: str | None = None
 ) -> OutboxMessage | None:
     """Queue `notice` for the workspace's finance channel; with a dedupe key already used, nothing (None)."""
-    return await outbox.enqueue(
-        session,
-        workspace_id=workspace.id,
-        channel=workspace.finance_channel,
-        kind=notice.kind,
-        payload=encode(notice),
-        now=now,
-        dedupe_key=dedupe_key,
-    )
+    return await outbox.enqueue(session, **_message(workspace, notice), now=now, dedupe_key=dedupe_key)
 
 
 def stage(session: AsyncSession, workspace: Workspace, notice: Notice, *, now: datetime) -> OutboxMessage:
     """Queue `notice` with the session's next flush (see outbox.stage)."""
-    return outbox.stage(
-        session,
-        workspace_id=workspace.id,
-        channel=workspace.finance_channel,
-        kind=notice.kind,
-        payload=encode(notice),
-        now=now,
-    )
+    return outbox.stage(session, **_message(workspace, notice), now=now)
+
+
+def _message(workspace: Workspace, notice: Notice) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace.id,
+        "channel": workspace.finance_channel,
+        "kind": notice.kind,
+        "payload": encode(notice),
+    }
 
 
 async def revise(session: AsyncSession, dedupe_key: str, notice: Notice, *, now: datetime) -> None:

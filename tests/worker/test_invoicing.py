@@ -35,24 +35,28 @@ async def sessions(connected) -> AsyncIterator[async_sessionmaker]:  # type: ign
         yield maker
 
 
+def bank_line(account: BankAccount, ponto_id: str, amount: int, text: str, iban: str | None = PAYER) -> BankTransaction:
+    return BankTransaction(
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        ponto_id=ponto_id,
+        pending=False,
+        amount=amount,
+        currency="EUR",
+        execution_date=date(2026, 11, 19),
+        counterpart_name="Someone",
+        counterpart_reference=iban,
+        remittance_information=text,
+        raw={},
+    )
+
+
 async def pay(sessions: async_sessionmaker, ponto_id: str, amount: int, text: str, iban: str | None = PAYER) -> Match:
     async with sessions.begin() as session:
         workspace = await workspaces.get_by_team(session, "T1")
         account = await session.scalar(select(BankAccount))
         assert workspace is not None and account is not None
-        tx = BankTransaction(
-            workspace_id=workspace.id,
-            account_id=account.id,
-            ponto_id=ponto_id,
-            pending=False,
-            amount=amount,
-            currency="EUR",
-            execution_date=date(2026, 11, 19),
-            counterpart_name="Someone",
-            counterpart_reference=iban,
-            remittance_information=text,
-            raw={},
-        )
+        tx = bank_line(account, ponto_id, amount, text, iban)
         session.add(tx)
         await session.flush()
         await matching_input.match_transactions(session, workspace, account, [tx], now=NOW)
@@ -144,22 +148,7 @@ async def test_one_batch_posts_its_questions_as_they_read_after_the_batch(sessio
         workspace = await workspaces.get_by_team(session, "T1")
         account = await session.scalar(select(BankAccount))
         assert workspace is not None and account is not None
-        lines = [
-            BankTransaction(
-                workspace_id=workspace.id,
-                account_id=account.id,
-                ponto_id=ponto_id,
-                pending=False,
-                amount=amount,
-                currency="EUR",
-                execution_date=date(2026, 11, 19),
-                counterpart_name="Someone",
-                counterpart_reference=PAYER,
-                remittance_information=OGM,
-                raw={},
-            )
-            for ponto_id, amount in (("part", 40_000), ("whole", 100_000))
-        ]
+        lines = [bank_line(account, "part", 40_000, OGM), bank_line(account, "whole", 100_000, OGM)]
         session.add_all(lines)
         await session.flush()
         queued = await matching_input.match_transactions(session, workspace, account, lines, now=NOW)
