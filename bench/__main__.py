@@ -1,5 +1,6 @@
 """Run every benchmark, print its figures with the machine they ran on, and keep them in
-bench/results/latest.json (`python -m bench NAME...` runs only those)."""
+bench/results/latest.json, each benchmark with its own machine and date (`python -m bench NAME...`
+runs only those and keeps the others' last figures)."""
 
 from __future__ import annotations
 
@@ -28,17 +29,19 @@ def main(names: list[str]) -> None:
     machine, started = describe(), time.strftime("%Y-%m-%d %H:%M:%S %Z")
     print(f"machine: {machine}")
     print(f"date: {started}")
-    figures: dict[str, list[str]] = {}
+    kept = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results: dict[str, dict[str, object]] = kept.get("benchmarks", {}) if isinstance(kept, dict) else {}
     for name, run in BENCHMARKS.items():
         if names and name not in names:
             continue
-        figures[name] = []
+        lines = []
         for line in run():
-            figures[name].append(line)
+            lines.append(line)
             print(line, flush=True)
+        results[name] = {"machine": machine, "date": started, "figures": lines}  # the others keep theirs
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"machine": machine, "date": started, "figures": figures}, indent=1) + "\n")
-    print(f"written to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    RESULTS.write_text(json.dumps({"benchmarks": results}, indent=1) + "\n")
+    print(f"written to {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 - `ponto-slack sync` bringing N new transactions over the stand-in's accounts into SQLite with 10,000
   open invoices (stored, matched, messages queued), against the floor: the same pages read by the Ponto
   client in one process without storing;
-- the peak RSS of each of those processes (os.wait4's rusage of that child, not of this one).
+- the peak RSS of each of those processes (its own VmHWM, sampled while it runs).
 
 The stand-ins run as their own processes and count as the real services, as in production.
 """
@@ -44,18 +44,34 @@ class Run:
     output: str
 
 
+def peak_rss_mib(pid: int) -> float | None:
+    """The process's own high-water RSS (VmHWM; reset at exec, unlike rusage's ru_maxrss, which keeps
+    the forking parent's size: every child of a big parent would look big)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 def measured(command: list[str], env: dict[str, str], cwd: Path) -> Run:
-    """Run a child to the end; its wall time and its own peak RSS."""
+    """Run a child to the end; its wall time and its own peak RSS (sampled until it exits)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert process.stdout is not None
-    output = process.stdout.read().decode(errors="replace")
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, peak_rss_mib(process.pid) or 0.0)
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        log.seek(0)
+        output = log.read().decode(errors="replace")
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, output)
+    return Run(seconds, peak, output)
 
 
 @dataclass
