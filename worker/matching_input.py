@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import groupby
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,7 @@ class MatchingBatch:
     ) -> None:
         self.workspace = workspace
         self.by_number = {row.number: row for row in rows}
+        self.by_id = {row.id: row for row in rows}
         self.matcher = matcher
         self.questions: dict[str, list[Match]] = {}  # invoice number -> unanswered questions naming it, oldest first
         for match in questions:
@@ -76,7 +78,7 @@ class MatchingBatch:
         ]
         session.add_all([row for *_, row in said])
         await session.flush()  # the match ids, which the messages' buttons carry
-        rows_by_id = {row.id: row for row in self.by_number.values()}
+        rows_by_id = self.by_id
         messages: list[tuple[Match, OutboxMessage, str]] = []
         for tx, decision, applied, match in said:
             if decision.decision == "auto":
@@ -199,10 +201,10 @@ async def match_stored(session: AsyncSession, workspace: Workspace, *, now: date
     batch = await MatchingBatch.load(session, workspace)
     accounts = {a.id: a for a in await account_store.by_ids(session, {tx.account_id for tx in rows})}
     queued = 0
-    for tx in rows:
-        account = accounts.get(tx.account_id)
+    for account_id, run in groupby(rows, key=lambda tx: tx.account_id):  # in their order, a run per account
+        account = accounts.get(account_id)
         if account is not None:
-            queued += await batch.match(session, account, [tx], now=now)
+            queued += await batch.match(session, account, list(run), now=now)
     return queued
 
 
