@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -310,3 +311,8 @@ class PartyLink(Base):
     party_name: Mapped[str] = mapped_column(String(255))
     confirmed_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's table, for Core statements (bulk inserts skip the ORM's per-row work)."""
+    return cast(Table, model.__table__)
