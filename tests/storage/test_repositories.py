@@ -135,3 +135,41 @@ def test_cipher_key_rotation_reads_old_tokens_and_writes_with_the_new_key() -> N
 def test_cipher_refuses_a_malformed_key() -> None:
     with pytest.raises(ValueError, match="Fernet keys"):
         TokenCipher.from_setting("not-a-key")
+
+
+async def _queue(sessions: async_sessionmaker, count: int, *, due: datetime = NOW) -> list[int]:
+    workspace_id = await _workspace(sessions)
+    async with sessions.begin() as session:
+        queued = [
+            await outbox.enqueue(
+                session, workspace_id=workspace_id, channel="#finance", kind="k", payload={"n": n}, now=due
+            )
+            for n in range(count)
+        ]
+        return [m.id for m in queued if m is not None]
+
+
+async def test_the_claim_takes_the_oldest_due_first_up_to_the_limit_in_order(sessions: async_sessionmaker) -> None:
+    ids = await _queue(sessions, 5)
+    async with sessions.begin() as session:
+        first = await outbox.claim_due(session, now=NOW, limit=2, owner="w1")
+    assert [m.id for m in first] == ids[:2]  # oldest first, no more than asked, returned in order
+    assert {m.lease_owner for m in first} == {"w1"} and {m.claims for m in first} == {1}
+    assert {m.lease_until for m in first} == {NOW + outbox.LEASE}
+    async with sessions.begin() as session:
+        rest = await outbox.claim_due(session, now=NOW, limit=10)
+    assert [m.id for m in rest] == ids[2:]
+
+
+async def test_a_message_is_due_at_its_time_and_a_lease_ends_at_its_time(sessions: async_sessionmaker) -> None:
+    """The boundaries are inclusive: due at `next_attempt_at`, claimable again at `lease_until`."""
+    later = NOW + timedelta(minutes=5)
+    (message_id,) = await _queue(sessions, 1, due=later)
+    async with sessions.begin() as session:
+        assert await outbox.claim_due(session, now=later - timedelta(microseconds=1)) == []
+        (claimed,) = await outbox.claim_due(session, now=later, lease=timedelta(seconds=30))
+    assert claimed.id == message_id
+    async with sessions.begin() as session:
+        assert await outbox.claim_due(session, now=later + timedelta(seconds=29)) == []
+        (again,) = await outbox.claim_due(session, now=later + timedelta(seconds=30), owner="w2")
+    assert (again.id, again.lease_owner, again.claims) == (message_id, "w2", 2)  # a dead deliverer's row taken over
