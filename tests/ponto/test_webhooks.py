@@ -124,3 +124,26 @@ def test_the_fixture_key_is_a_real_rsa_key() -> None:
     key = RSAAlgorithm.from_jwk(json.dumps({**JWKS["keys"][0], "n": JWKS["keys"][0]["n"].rstrip("=")}))
     assert key.key_size >= 2048
     assert time.time() > EXP  # the fixture is old: tests must pin `now`, which they do
+
+
+def _with_key(**changes: object) -> dict:
+    """The fixture's key set with its key changed (None removes an attribute)."""
+    (key,) = JWKS["keys"]
+    changed = {k: v for k, v in {**key, **changes}.items() if v is not None}
+    return {"keys": [changed]}
+
+
+def test_padded_base64_in_a_published_key_is_tolerated() -> None:
+    (key,) = JWKS["keys"]
+    padded = _with_key(n=key["n"] + "=" * (-len(key["n"]) % 4 or 2), e=key["e"] + "==")
+    assert verify(BODY, SIGNATURE, padded, audience=AUDIENCE, now=IAT + 5)["jti"]
+
+
+def test_a_key_without_use_or_status_counts_as_an_active_signing_key() -> None:
+    assert verify(BODY, SIGNATURE, _with_key(use=None, status=None), audience=AUDIENCE, now=IAT + 5)["jti"]
+
+
+@pytest.mark.parametrize("changes", [{"status": "INACTIVE"}, {"use": "enc"}, {"kid": None}])
+def test_an_inactive_or_non_signing_key_is_never_used(changes: dict) -> None:
+    with pytest.raises(UnknownSigningKey):
+        verify(BODY, SIGNATURE, _with_key(**changes), audience=AUDIENCE, now=IAT + 5)
