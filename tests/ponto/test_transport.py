@@ -253,3 +253,21 @@ async def test_token_and_revoke_calls_are_signed_too() -> None:
         params = dict(part.split("=", 1) for part in request.headers["signature"].split(","))
         assert params["keyId"] == '"cert-7"' and "authorization" in params["headers"]  # Basic auth is covered
         assert request.headers["digest"].startswith("SHA-512=")
+
+
+@respx.mock
+@pytest.mark.parametrize(("expires_in", "refreshed"), [(61, False), (60, True)])
+async def test_a_token_is_refreshed_from_the_moment_it_is_within_the_margin(expires_in: int, refreshed: bool) -> None:
+    """Fresh while it outlives the 60 s margin; at exactly the margin it is refreshed first."""
+    store = MemoryTokenStore(_tokens("a1", "r1", expires_in=expires_in))
+    respx.post(f"{API}/oauth2/token").mock(return_value=_token_response("a2", "r2"))
+    assert await _manager(store, f"org-margin-{expires_in}").access_token() == ("a2" if refreshed else "a1")
+    assert len(store.saved) == int(refreshed)
+
+
+async def test_without_a_refresh_token_the_person_is_asked_to_link_again() -> None:
+    store = MemoryTokenStore(TokenSet("a1", None, NOW - timedelta(seconds=1), "ai"))
+    with pytest.raises(ReconnectRequired) as refused:
+        await _manager(store, "org-no-refresh").access_token()
+    assert (refused.value.status_code, refused.value.error) == (400, "no_refresh_token")
+    assert "link again" in str(refused.value)
