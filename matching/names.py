@@ -20,17 +20,15 @@ def normalize_name(name: str | None) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
     words = [w for w in re.split(r"[^a-z0-9]+", ascii_name) if w]
     merged: list[str] = []
-    for word in words:  # 'S A', 'N.V.' -> 'sa', 'nv'
-        if len(word) == 1 and merged and len(merged[-1]) < 4 and merged[-1].isalpha() and _letters(merged[-1]):
+    glued: list[bool] = []  # the word so far is single letters glued together ('N.V.' -> 'nv')
+    for word in words:
+        single = len(word) == 1 and word.isalpha()
+        if single and glued and glued[-1]:
             merged[-1] += word
         else:
             merged.append(word)
+            glued.append(single)
     return " ".join(w for w in merged if w not in LEGAL_FORMS)
-
-
-def _letters(word: str) -> bool:
-    """A run of single letters being glued back together (not a real short word such as 'de')."""
-    return len(word) == 1 or word in {"s", "n", "b", "sa", "nv", "bv", "cv", "sr", "sp", "ag"}
 
 
 def name_score(a: str | None, b: str | None) -> float:

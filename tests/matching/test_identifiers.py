@@ -68,3 +68,18 @@ def test_amounts_names_and_reversals() -> None:
     assert name_score("TRAXYS EUROPE S A", "Traxys Europe SA") >= 92
     assert name_score("Studio Gent", "Studio Gent Noord") < 92
     assert looks_like_reversal("/RTRN/MS03/ Factuurnr 123456") and not looks_like_reversal("Facture 2026-01")
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("Garage De Smet N.V.", "garage de smet"),  # 'de' is a word, the letters N and V a legal form
+        ("Bakkerij Peeters B.V.B.A.", "bakkerij peeters"),
+        ("Imprimerie Dubois S.P.R.L.", "imprimerie dubois"),
+        ("Studio Mons S A", "studio mons"),
+        ("J. P. Peeters", "jp peeters"),  # initials glue too, and stay
+        ("Transport De Vos", "transport de vos"),
+    ],
+)
+def test_legal_forms_written_letter_by_letter_are_recognised(written: str, normal: str) -> None:
+    assert normalize_name(written) == normal
