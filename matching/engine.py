@@ -81,12 +81,6 @@ class Matcher:
             self.index.replace(position, item)
             return
 
-    def settled(self, number: str) -> None:
-        """The item is paid (or no longer open): it is no candidate any more."""
-        for position in self.index.positions_of(number):
-            self.index.replace(position, replace(self.index.items[position], residual=0))
-            return
-
     def allocate(self, number: str, amount: int) -> None:
         """`amount` (minor units) of a payment applied to the open item: its residual shrinks by that much;
         covered, it is settled. The same arithmetic as the invoice rows (settled += amount)."""

@@ -20,7 +20,5 @@ def allocate(matchers: list[Matcher], decision: Decision) -> None:
         for matcher in matchers:
             item = next(i for i in matcher.items if i.number == number and i.residual)
             left = abs(item.residual) - applied
-            if left <= 0:
-                matcher.settled(number)
-            else:
-                matcher.update(replace(item, residual=left if item.residual > 0 else -left))
+            residual = 0 if left <= 0 else left if item.residual > 0 else -left
+            matcher.update(replace(item, residual=residual))

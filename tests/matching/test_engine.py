@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from matching import BankLine, OpenItem, match
+import pytest
+
+from matching import BankLine, Matcher, OpenItem, match
+from matching.engine import _subset_sum
 
 ACME_IBAN = "BE71096123456769"
 
@@ -106,3 +109,53 @@ def test_one_invoices_number_with_another_invoices_payer_is_asked_not_guessed() 
     ]
     (d,) = match([line(10_000, "invoice 2026-0451", iban=other_iban, name=None)], items)
     assert d.decision == "ask" and set(d.candidates) >= {"2026-0451", "2026-0452"}
+
+
+def test_allocated_money_shrinks_the_residual_on_its_side_and_covered_items_drop_out() -> None:
+    matcher = Matcher([item("A", 10_000), item("CN", -5_000)])
+    matcher.allocate("A", 4_000)
+    matcher.allocate("CN", 2_000)  # a credit note: money going out shrinks it towards zero too
+    assert [i.residual for i in matcher.items] == [6_000, -3_000]
+    matcher.allocate("A", 5_999)
+    assert matcher.items[0].residual == 1  # one cent is still open
+    matcher.allocate("A", 1)
+    matcher.allocate("CN", 3_500)  # more than is left: settled, never the other side
+    assert [i.residual for i in matcher.items] == [0, 0]
+    decision = matcher.decide(line(10_000, "A"))
+    assert decision.decision == "none" and decision.reasons == ["no open invoice on this side in this currency"]
+
+
+def test_allocation_skips_a_settled_item_of_the_same_number() -> None:
+    matcher = Matcher([item("2026-1", 0), item("2026-1", 7_000)])  # e.g. a sales and a purchase document
+    matcher.allocate("2026-1", 3_000)
+    assert [i.residual for i in matcher.items] == [0, 4_000]
+
+
+def test_a_name_only_subset_is_not_asked_when_the_text_carries_a_reference() -> None:
+    items = [item(n, amount, ibans=()) for n, amount in (("A", 12_040), ("B", 8_035), ("C", 5_510))]
+    for text in ("+++090/9337/55493+++", "RF18 5390 0754 7034"):  # a valid OGM, a valid RF: no together-question
+        (d,) = match([line(20_075, text, iban="BE02096512345640")], items)
+        assert not d.together, text
+
+
+def test_a_name_only_subset_is_not_asked_when_one_invoice_has_the_amount() -> None:
+    items = [item(n, amount, ibans=()) for n, amount in (("A", 12_040), ("B", 8_035), ("D", 20_075))]
+    (d,) = match([line(20_075, "Betaling", iban="BE02096512345640")], items)
+    assert not d.together and d.candidates[0] == "D"
+
+
+@pytest.mark.parametrize(
+    ("values", "target", "found"),
+    [
+        ([5, 3, 2], 5, "many"),  # {5} and {3, 2}
+        ([9, 4, 3], 7, [1, 2]),  # 9 is over the target and must not stop the search
+        ([4, 3], 6, None),
+        ([2, 2, 3], 4, [0, 1]),
+        ([2, 2, 2], 4, "many"),
+        ([1, 1, 1, 5], 3, [0, 1, 2]),
+        ([3, 1, 2], 3, "many"),  # a sum over the target must not stop the later, smaller sums
+        ([1, 1, 2], 3, "many"),  # "many" carries on into the sums built on it
+    ],
+)
+def test_subset_sum_finds_the_one_subset_or_says_many_or_none(values: list[int], target: int, found: object) -> None:
+    assert _subset_sum(values, target) == found
