@@ -25,6 +25,7 @@ class Evaluation:
     asks_with_truth: int
     wrong: list[str]
     seconds: float
+    unexpected: list[str]  # decided otherwise than the set expects (auto / ask / none), right or not
 
     @property
     def precision(self) -> float:
@@ -43,9 +44,11 @@ def evaluate() -> Evaluation:
     decisions = reconcile(invoices, transactions)
     seconds = time.perf_counter() - started
     auto = auto_correct = should = should_done = asks = asks_truth = 0
-    wrong = []
+    wrong, unexpected = [], []
     for d in decisions:
         e = expected[d.transaction]
+        if d.decision != e["expected"]:
+            unexpected.append(f"{d.transaction} ({e['case']}): {d.decision}, expected {e['expected']}")
         if d.decision == "auto":
             auto += 1
             if sorted(d.invoices) == sorted(e["truth"]):
@@ -64,7 +67,17 @@ def evaluate() -> Evaluation:
         if d.decision == "none" and e["truth"] and e["expected"] != "none":
             wrong.append(f"{d.transaction} ({e['case']}): none, truth {e['truth']}")
     return Evaluation(
-        len(transactions), len(invoices), auto, auto_correct, should, should_done, asks, asks_truth, wrong, seconds
+        len(transactions),
+        len(invoices),
+        auto,
+        auto_correct,
+        should,
+        should_done,
+        asks,
+        asks_truth,
+        wrong,
+        seconds,
+        unexpected,
     )
 
 

@@ -26,6 +26,12 @@ def test_auto_decisions_are_never_wrong_and_most_are_automatic() -> None:
     assert result.asks == result.asks_with_truth
 
 
+def test_every_line_gets_the_decision_the_set_expects() -> None:
+    """Auto, ask or none, line by line: a line that should be left alone is not asked about either
+    (the checks above would let a "none" turn into a question, or a question into "none")."""
+    assert evaluate().unexpected == []
+
+
 def test_every_case_of_the_reference_is_in_the_set() -> None:
     cases = {e["case"] for e in json.loads((DATA / "expected.json").read_text())}
     assert {

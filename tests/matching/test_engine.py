@@ -159,3 +159,23 @@ def test_a_name_only_subset_is_not_asked_when_one_invoice_has_the_amount() -> No
 )
 def test_subset_sum_finds_the_one_subset_or_says_many_or_none(values: list[int], target: int, found: object) -> None:
     assert _subset_sum(values, target) == found
+
+
+def test_a_known_name_with_a_far_off_amount_is_left_alone() -> None:
+    (d,) = match([line(99_999, "", iban=None, name="Acme NV")], [item("A", 10_000)])
+    assert d.decision == "none"  # some evidence (the name), but not enough to ask anybody
+
+
+def test_a_known_name_with_nearly_the_amount_is_asked_about() -> None:
+    """25 points (the name) are exactly enough to be offered; 2.5 % off is more than fees, less than 3 %."""
+    (d,) = match([line(9_750, "", iban=None, name="Acme NV")], [item("A", 10_000)])
+    assert (d.decision, d.candidates) == ("ask", ["A"])
+
+
+def test_a_lead_of_exactly_forty_points_is_enough() -> None:
+    """The named invoice (60) minus fees (15) = 75; the runner-up: same name (25) and amount (40), but
+    issued after the payment (-30) = 35. A 40-point lead: decided."""
+    named = OpenItem("INV-7781", 10_150, "EUR", "Other Company BV", None, frozenset(), date(2026, 10, 1))
+    later = OpenItem("R-1", 10_000, "EUR", "Acme NV", None, frozenset(), date(2026, 11, 5))
+    (d,) = match([line(10_000, "INV-7781", iban=None, name="Acme NV")], [named, later])
+    assert (d.decision, d.invoices) == ("auto", ["INV-7781"])
