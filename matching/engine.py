@@ -245,7 +245,7 @@ class Matcher:
             return Decision(
                 line.id,
                 "ask",
-                candidates=numbers[:MAX_ASK] + [n for n in numbers[MAX_ASK:]][:0],
+                candidates=numbers[:MAX_ASK],
                 reasons=["several invoices are named but their amounts do not add up to the payment"],
             )
         if named:

@@ -179,3 +179,100 @@ def test_a_lead_of_exactly_forty_points_is_enough() -> None:
     later = OpenItem("R-1", 10_000, "EUR", "Acme NV", None, frozenset(), date(2026, 11, 5))
     (d,) = match([line(10_000, "INV-7781", iban=None, name="Acme NV")], [named, later])
     assert (d.decision, d.invoices) == ("auto", ["INV-7781"])
+
+
+NAMED = [item("2026-01-00267", 1_000), item("2026-01-00268", 2_000), item("2026-01-00269", 4_000)]
+PARTY = [item("P-1", 1_000), item("P-2", 2_000), item("P-3", 4_500)]
+
+
+@pytest.mark.parametrize(
+    ("lines", "items", "expected"),
+    [
+        pytest.param(
+            line(3_000, "2026-01-00267+00268", iban=None),
+            NAMED,
+            (
+                "auto",
+                ["2026-01-00267", "2026-01-00268"],
+                [],
+                ["the communication names 2 invoices whose amounts add up exactly"],
+            ),
+            id="named-total",
+        ),
+        pytest.param(
+            line(5_000, "2026-01-00267 2026-01-00268 2026-01-00269", iban=None),
+            NAMED,
+            (
+                "auto",
+                ["2026-01-00267", "2026-01-00269"],
+                [],
+                ["2 of the invoices named in the communication add up exactly"],
+            ),
+            id="named-subset",
+        ),
+        pytest.param(
+            line(9_999, "2026-01-00267+00268", iban=None),
+            NAMED,
+            (
+                "ask",
+                [],
+                ["2026-01-00267", "2026-01-00268"],
+                ["several invoices are named but their amounts do not add up to the payment"],
+            ),
+            id="named-no-sum",
+        ),
+        pytest.param(
+            line(3_000, "", name=None),
+            PARTY,
+            (
+                "auto",
+                ["P-1", "P-2"],
+                [],
+                ["known customer account; exactly one combination of its open invoices adds up"],
+            ),
+            id="party-subset",
+        ),
+        pytest.param(
+            line(3_000, "", name=None),
+            [*PARTY, item("P-4", 3_000)],
+            (
+                "auto",
+                ["P-4"],
+                [],
+                [
+                    "known account of the customer",
+                    "same amount",
+                    "the only open invoice of this known customer with exactly this amount",
+                ],
+            ),
+            id="party-exact",
+        ),
+        pytest.param(
+            line(5_500, "", name=None),
+            [*PARTY, item("P-5", 1_000)],
+            (
+                "ask",
+                [],
+                ["P-1", "P-2", "P-3"],
+                ["several combinations of this customer's invoices add up to the payment"],
+            ),
+            id="party-many",
+        ),
+        pytest.param(
+            line(77_777, "salary", iban=None, name="Someone Else"),
+            NAMED,
+            ("none", [], [], ["no invoice has enough in common with this payment"]),
+            id="nothing-in-common",
+        ),
+        pytest.param(
+            line(0, "2026-01-00267"),
+            NAMED,
+            ("none", [], [], ["zero amount"]),
+            id="zero",
+        ),
+    ],
+)
+def test_each_decision_says_why_in_its_own_words(lines: BankLine, items: list[OpenItem], expected: tuple) -> None:
+    (d,) = match([lines], items)
+    assert (d.decision, sorted(d.invoices), d.candidates, d.reasons) == expected
+    assert d.transaction == "t1"
