@@ -201,24 +201,15 @@ class CandidateIndex:
         side = side_of(item.currency, item.residual)
         self._open[side] = self._open.get(side, 0) + 1
         self._amounts.setdefault(side, _Amounts()).add(abs(item.residual), position, order_key(item))
-        if item.reference:
-            self._by_reference.setdefault(item.reference, set()).add(position)
-        last, compacts = number_keys(item.number)
-        if last is None:
+        if number_keys(item.number)[0] is None:
             self._lettered.add(position)
-        else:
-            self._by_last_group.setdefault(last, set()).add(position)
-            for compact in compacts:
-                self._by_compact.setdefault(compact, set()).add(position)
-        for iban in item.party_ibans:
-            self._by_iban.setdefault(iban, set()).add(position)
         party = normalize_name(item.party)
-        if party:
-            if party not in self._by_party:
-                self._by_sorted_name.setdefault(sorted_tokens(party), set()).add(party)
-                self._close_names.clear()  # a new name may be close to a line name already looked up
-                self._choices = None
-            self._by_party.setdefault(party, set()).add(position)
+        if party and party not in self._by_party:
+            self._by_sorted_name.setdefault(sorted_tokens(party), set()).add(party)
+            self._close_names.clear()  # a new name may be close to a line name already looked up
+            self._choices = None
+        for index, key in self._keys(item):
+            index.setdefault(key, set()).add(position)
 
     def _remove(self, position: int, item: OpenItem) -> None:
         at = self._by_number.get(item.number, [])
@@ -229,23 +220,23 @@ class CandidateIndex:
         side = side_of(item.currency, item.residual)
         self._open[side] -= 1
         self._amounts[side].remove(abs(item.residual), position, order_key(item))
-        for index, key in self._keys(position, item):
-            index.get(key, set()).discard(position)
+        self._lettered.discard(position)
+        for index, key in self._keys(item):
+            index.get(key, set()).discard(position)  # a name stays among the choices: harmless, it finds nothing
 
-    def _keys(self, position: int, item: OpenItem) -> list[tuple[dict[str, set[int]], str]]:
+    def _keys(self, item: OpenItem) -> list[tuple[dict[str, set[int]], str]]:
+        """Every (lookup, key) an open item is filed under, for adding and removing alike."""
         keys: list[tuple[dict[str, set[int]], str]] = []
         if item.reference:
             keys.append((self._by_reference, item.reference))
         last, compacts = number_keys(item.number)
-        if last is None:
-            self._lettered.discard(position)
-        else:
+        if last is not None:
             keys.append((self._by_last_group, last))
             keys.extend((self._by_compact, c) for c in compacts)
         keys.extend((self._by_iban, iban) for iban in item.party_ibans)
         party = normalize_name(item.party)
         if party:
-            keys.append((self._by_party, party))  # the name stays among the choices: harmless, it finds nothing
+            keys.append((self._by_party, party))
         return keys
 
     # -- looking up -------------------------------------------------------------------------------------
