@@ -32,11 +32,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict money ponto matching invoices storage
 	$(BIN)/mypy worker bot web sandbox harness bench migrations
 
-# Every benchmark (about half an hour on 2 cores); `make bench ONLY="matching_scale ingest"` runs those.
+# Every benchmark (matching_scale and ingest alone took 17 minutes on 2 cores); `make bench ONLY="matching_scale ingest"` runs those.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ONLY)
 
-# Mutation testing of the modules listed under [tool.mutmut] in pyproject.toml (hours, not in CI):
+# Mutation testing of the modules listed under [tool.mutmut] in pyproject.toml (over an hour, not in CI):
 # each mutant must make a test fail; `$(BIN)/mutmut results` lists the survivors.
 mutate: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,mutate]'
