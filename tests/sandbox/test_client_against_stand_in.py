@@ -136,13 +136,15 @@ async def test_429_with_retry_after_and_a_burst_of_500s(http, base) -> None:
         await client.userinfo()
 
 
-async def test_timeouts_and_truncated_json_are_retried(base) -> None:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as http:
-        client = PontoClient(
-            http, api_url=f"{base}/api", access_token=(await link(http, base)).access_token, retry=FAST
-        )
-        await control(http, base, "faults", {"path": "/accounts$", "delay": 1.0, "count": 1})
-        await control(http, base, "faults", {"path": "/accounts$", "truncate": True, "count": 1})
+async def test_timeouts_and_truncated_json_are_retried(http, base) -> None:
+    # Only the client under test has the short timeout: linking and the control calls keep the
+    # fixture's generous one, so a loaded machine cannot fail the set-up. The delay is twice the
+    # timeout, so the first call times out however fast the machine is.
+    access_token = (await link(http, base)).access_token
+    await control(http, base, "faults", {"path": "/accounts$", "delay": 2.0, "count": 1})
+    await control(http, base, "faults", {"path": "/accounts$", "truncate": True, "count": 1})
+    async with httpx.AsyncClient(timeout=httpx.Timeout(1.0)) as short:
+        client = PontoClient(short, api_url=f"{base}/api", access_token=access_token, retry=FAST)
         assert len(await client.list_accounts()) == 3
 
 
