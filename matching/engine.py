@@ -106,9 +106,24 @@ class Matcher:
         return decisions
 
     def decide(self, line: BankLine) -> Decision:
-        text = " ".join(filter(None, [line.remittance]))
         if line.amount == 0:
             return Decision(line.id, "none", reasons=["zero amount"])
+        text = line.remittance or ""
+        iban = compact_iban(line.counterpart_iban)
+        scored = self.explain(line)
+        if looks_like_reversal(text) and not any(s.hard for s in scored):
+            why = "looks like a reversal or a return: undo the earlier match by hand"
+            return Decision(line.id, "none", reasons=[why])
+        if not self.index.open_on(side_of(line.currency, line.amount)):
+            return Decision(line.id, "none", reasons=["no open invoice on this side in this currency"])
+        multi = self._multi(line, scored, text, iban)
+        if multi is not None:
+            return multi
+        return self._single(line, scored, text, iban)
+
+    def explain(self, line: BankLine) -> list[Scored]:
+        """The open items with evidence for the line, best first, each with its points and reasons."""
+        text = line.remittance or ""
         refs = set(find_ogms(text)) | set(find_rfs(text))
         iban = compact_iban(line.counterpart_iban)
         self._seen, self._raw = digit_groups(text), re.findall(r"\d+", text)
@@ -127,16 +142,8 @@ class Matcher:
             for s in (self._score(line, item, text, refs, iban) for item in self._candidates(keys, line))
             if s.evidence
         ]
-        if looks_like_reversal(text) and not any(s.hard for s in scored):
-            why = "looks like a reversal or a return: undo the earlier match by hand"
-            return Decision(line.id, "none", reasons=[why])
-        if not self.index.open_on(keys.side):
-            return Decision(line.id, "none", reasons=["no open invoice on this side in this currency"])
         scored.sort(key=lambda s: (-s.score, *order_key(s.item)))
-        multi = self._multi(line, scored, text, iban)
-        if multi is not None:
-            return multi
-        return self._single(line, scored, text, iban)
+        return scored
 
     def _candidates(self, keys: LineKeys, line: BankLine) -> list[OpenItem]:
         """Open items on the line's side that may have evidence for it, in the order they were given.
