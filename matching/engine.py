@@ -44,7 +44,7 @@ def compact_iban(value: str | None) -> str | None:
 class Scored:
     item: OpenItem
     score: int = 0
-    hard: list[str] = field(default_factory=list)
+    hard: bool = False  # a hard identifier: the structured reference or the invoice number
     reasons: list[str] = field(default_factory=list)
     exact: bool = False
     within_fee: bool = False
@@ -54,8 +54,7 @@ class Scored:
         self.score += points
         self.evidence = self.evidence or points > 0
         self.reasons.append(reason)  # plain words for people; the points stay in `score`
-        if hard:
-            self.hard.append(reason)
+        self.hard = self.hard or hard
 
 
 class Matcher:
@@ -185,7 +184,7 @@ class Matcher:
 
     # -- evidence ------------------------------------------------------------------------------------
 
-    def _party_certain(self, item: OpenItem, iban: str | None, line: BankLine) -> bool:
+    def _party_certain(self, item: OpenItem, iban: str | None) -> bool:
         if not iban:
             return False
         if iban in item.party_ibans:
@@ -203,7 +202,7 @@ class Matcher:
         maybe = self._numbered is None or item.number in self._numbered
         if maybe and mentions(text, item.number, seen=self._seen, raw=self._raw):
             s.add(60, f"invoice number {item.number} in the communication", hard=True)
-        if self._party_certain(item, iban, line):
+        if self._party_certain(item, iban):
             s.add(40, "known account of the customer")
         names = name_score(line.counterpart_name, item.party)
         if names >= 92:
@@ -257,9 +256,9 @@ class Matcher:
             )
         if named:
             return None
-        if not iban or not any(self._party_certain(s.item, iban, line) for s in scored):
+        if not iban or not any(self._party_certain(s.item, iban) for s in scored):
             return self._named_party_subset(line, scored, text)
-        party_items = [s for s in scored if self._party_certain(s.item, iban, line)]
+        party_items = [s for s in scored if self._party_certain(s.item, iban)]
         if len(party_items) < 2 or any(abs(s.item.residual) == amount for s in party_items):
             return None  # one invoice of exactly this amount: the single-invoice rules decide
         if len(party_items) > MAX_SUBSET:
@@ -313,7 +312,7 @@ class Matcher:
         if best.hard and not amount_ok:
             why = "partial payment" if abs(line.amount) < abs(best.item.residual) else "more than the amount due"
             return Decision(line.id, "ask", candidates=candidates or [best.item.number], reasons=[*reasons, why])
-        unique = self._unique_exact_of_certain_party(line, scored, iban, text)
+        unique = self._unique_exact_of_certain_party(scored, iban, text)
         if unique is not None:
             return self._auto(
                 line, unique, [*unique.reasons, "the only open invoice of this known customer with exactly this amount"]
@@ -322,12 +321,10 @@ class Matcher:
             return Decision(line.id, "ask", candidates=candidates, reasons=reasons)
         return Decision(line.id, "none", reasons=["no invoice has enough in common with this payment"])
 
-    def _unique_exact_of_certain_party(
-        self, line: BankLine, scored: list[Scored], iban: str | None, text: str
-    ) -> Scored | None:
+    def _unique_exact_of_certain_party(self, scored: list[Scored], iban: str | None, text: str) -> Scored | None:
         if not iban:
             return None
-        party = [s for s in scored if self._party_certain(s.item, iban, line)]
+        party = [s for s in scored if self._party_certain(s.item, iban)]
         exact = [s for s in party if s.exact]
         if len(exact) != 1:
             return None

@@ -155,6 +155,7 @@ def test_a_name_only_subset_is_not_asked_when_one_invoice_has_the_amount() -> No
         ([1, 1, 1, 5], 3, [0, 1, 2]),
         ([3, 1, 2], 3, "many"),  # a sum over the target must not stop the later, smaller sums
         ([1, 1, 2], 3, "many"),  # "many" carries on into the sums built on it
+        ([1, 2], 0, None),  # nothing to pay is no subset
     ],
 )
 def test_subset_sum_finds_the_one_subset_or_says_many_or_none(values: list[int], target: int, found: object) -> None:
@@ -270,9 +271,120 @@ PARTY = [item("P-1", 1_000), item("P-2", 2_000), item("P-3", 4_500)]
             ("none", [], [], ["zero amount"]),
             id="zero",
         ),
+        pytest.param(
+            line(1_000, "RETOUR 2026-01-00267 AC04", iban=None, name=None),
+            [item("X-1", 1_000)],
+            ("none", [], [], ["looks like a reversal or a return: undo the earlier match by hand"]),
+            id="reversal",
+        ),
+        pytest.param(
+            line(-3_000, "", name=None),
+            NAMED,
+            ("none", [], [], ["no open invoice on this side in this currency"]),
+            id="other-side",
+        ),
+        pytest.param(
+            line(100, "2026-01-00269", iban=None, name=None),
+            NAMED,
+            (
+                "ask",
+                [],
+                ["2026-01-00269"],  # 20 points, under the floor: the named invoice is still the one offered
+                [
+                    "invoice number 2026-01-00269 in the communication",
+                    "the amount differs by more than 3 %",
+                    "partial payment",
+                ],
+            ),
+            id="named-far-off",
+        ),
+        pytest.param(
+            line(2_000, "", iban=None, name=None),
+            [item("A", 2_000), item("B", 2_000, party="Brico BV", ibans=())],
+            ("ask", [], ["A", "B"], ["same amount"]),
+            id="amount-alone",
+        ),
+        pytest.param(
+            BankLine("t1", 1_000, "EUR", None, None, "", None, date(2026, 9, 1)),
+            [item("A", 1_000)],
+            ("none", [], [], ["no invoice has enough in common with this payment"]),  # 10 points: under the floor
+            id="under-the-floor",
+        ),
+        pytest.param(
+            line(3_000, "RF18 5390 0754 7034", name=None),
+            [*PARTY, item("P-4", 3_000)],
+            ("ask", [], ["P-4"], ["known account of the customer", "same amount"]),
+            id="reference-elsewhere",  # the text points somewhere: the known account does not overrule it
+        ),
     ],
 )
 def test_each_decision_says_why_in_its_own_words(lines: BankLine, items: list[OpenItem], expected: tuple) -> None:
     (d,) = match([lines], items)
     assert (d.decision, sorted(d.invoices), d.candidates, d.reasons) == expected
     assert d.transaction == "t1"
+    residuals = {i.number: abs(i.residual) for i in items}
+    assert d.allocations == {number: residuals[number] for number in d.invoices}  # each settled in full
+
+
+def powers(prefix: str, count: int, **changes: object) -> list[OpenItem]:
+    """Invoices of 1.00, 2.00, 4.00, ...: every sum of them is made one way only."""
+    return [item(f"{prefix}-{n}", 100 * 2**n, **changes) for n in range(count)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("count", "decided"), [(2, "auto"), (25, "auto"), (26, "ask")])
+def test_a_known_customers_invoices_that_add_up_are_settled_up_to_twenty_five_of_them(count: int, decided: str) -> None:
+    (d,) = match([line(300, "", name=None)], powers("P", count))
+    assert d.decision == decided
+    if decided == "auto":
+        assert d.allocations == {"P-0": 100, "P-1": 200}
+
+
+@pytest.mark.parametrize(("count", "together"), [(2, True), (25, True), (26, False)])
+def test_a_name_only_subset_is_asked_together_for_up_to_twenty_five_invoices(count: int, together: bool) -> None:
+    (d,) = match([line(300, "Betaling", iban="BE02096512345640")], powers("N", count, ibans=()))
+    assert d.together is together and d.decision == "ask" and not d.allocations
+    if together:
+        why = "2 invoices of this customer add up exactly to the payment (recognised by name only)"
+        assert (d.candidates, d.reasons) == (["N-0", "N-1"], [why])
+
+
+AFTER = date(2026, 11, 5)  # after the payment (2 November)
+
+
+def test_an_invoice_paid_before_it_was_issued_does_not_crowd_out_one_that_fits() -> None:
+    """Five invoices of the amount issued after the payment (10 points each) come first (due first); the
+    sixth fits.
+    (Numbers with digits: an invoice number of letters only is looked for in every text, so always scored.)"""
+    due_first = date(2026, 11, 20)
+    issued_later = [
+        OpenItem(f"L-{n}", 10_000, "EUR", f"Party {n}", None, frozenset(), AFTER, due_first) for n in range(5)
+    ]
+    fits = OpenItem("2026-0777", 10_000, "EUR", "Somebody", None, frozenset(), date(2026, 10, 1), date(2026, 12, 31))
+    (d,) = match([line(10_000, "", iban=None, name=None)], [*issued_later, fits])
+    assert (d.decision, d.candidates) == ("ask", ["2026-0777"])
+
+
+def later(number: str, residual: int, issued: date = date(2026, 10, 1)) -> OpenItem:
+    return OpenItem(number, residual, "EUR", "Other BV", None, frozenset(), issued)
+
+
+@pytest.mark.parametrize(
+    ("amount", "runners_up"),
+    [
+        pytest.param(10_000, [later("2026-0900", 10_200)], id="fees-exactly-2.00-off"),
+        pytest.param(10_000, [later("2026-0901", 10_000, AFTER)], id="same-amount-issued-later"),
+        pytest.param(10_000, [later("2026-0902", 10_050, AFTER), later("2026-0903", 10_100)], id="fees-after-a-later"),
+        # 9,902 off 9,901.98: the fee window is wider than 1 % there, but only the second is within fees
+        pytest.param(1_000_000, [later("2026-0904", 990_098), later("2026-0905", 990_200)], id="fees-past-one-outside"),
+    ],
+)
+def test_a_runner_up_found_by_amount_alone_keeps_a_weak_named_invoice_from_being_decided(
+    amount: int, runners_up: list[OpenItem]
+) -> None:
+    """The named invoice, within fees but paid before it was issued: 60 + 15 - 30 = 45. A runner-up with
+    the amount alone (15 within fees; 40 - 30 issued later: 10) leaves a lead under 40: asked. Alone, decided."""
+    named = OpenItem("INV-7781", amount + 150, "EUR", "Acme NV", None, frozenset(), AFTER)
+    (alone,) = match([line(amount, "INV-7781", iban=None, name=None)], [named])
+    assert (alone.decision, alone.invoices) == ("auto", ["INV-7781"])
+    (d,) = match([line(amount, "INV-7781", iban=None, name=None)], [named, *runners_up])
+    assert (d.decision, d.candidates) == ("ask", ["INV-7781"])
