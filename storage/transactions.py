@@ -75,6 +75,15 @@ async def upsert(session: AsyncSession, account: BankAccount, rows: Sequence[Tra
     return UpsertResult(created, updated)
 
 
+async def by_ids(session: AsyncSession, ids: Sequence[int]) -> list[BankTransaction]:
+    """The lines with these ids, in the order given (ids not found are left out)."""
+    found: dict[int, BankTransaction] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        query = select(BankTransaction).where(BankTransaction.id.in_(ids[start : start + LOOKUP_CHUNK]))
+        found.update({tx.id: tx for tx in await session.scalars(query)})
+    return [found[i] for i in ids if i in found]
+
+
 async def replace_pending(session: AsyncSession, account: BankAccount, rows: Sequence[TransactionData]) -> int:
     """Pending lines are a snapshot: those Ponto no longer lists (booked or dropped) are removed."""
     keep = {row.ponto_id for row in rows}

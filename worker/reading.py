@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from ponto import Account, PontoAPIError, PontoClient, SynchronizationTimeout, Transaction
 
 from .hints import SyncHints
+from .spool import LineSpool
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
@@ -84,24 +85,26 @@ async def new_lines(
     *,
     since: date | None,
     progress: Progress,
-) -> list[Transaction]:
-    """Updated lines of the synchronization, plus newest first until a line we already have.
-
-    `since` (the first import) stops at lines older than the history to import.
-    """
-    seen: dict[str, Transaction] = {}
-    for sync_id in sync_ids:  # in arrival order: a later synchronization's version of a line wins
-        async for tx in client.iter_updated_transactions(sync_id):
-            seen[tx.id] = tx
-    async for tx in client.iter_new_transactions(account_id, known):
-        if since is not None and _before(tx, since - timedelta(days=7)):
-            break  # lines are listed by creation, not by date: a week's margin past the history
-        if since is None or (tx.execution_date or since) >= since:
-            seen.setdefault(tx.id, tx)
-        if len(seen) % 500 == 0:
-            progress(account_id, len(seen))
-    progress(account_id, len(seen))
-    return list(seen.values())
+) -> LineSpool:
+    """Updated lines of the synchronization, plus newest first until a line we already have, spooled
+    (the caller closes the spool). `since` (the first import) stops at lines older than the history."""
+    spool = LineSpool()
+    try:
+        for sync_id in sync_ids:  # in arrival order: a later synchronization's version of a line wins
+            async for tx in client.iter_updated_transactions(sync_id):
+                spool.put(tx)
+        async for tx in client.iter_new_transactions(account_id, known):
+            if since is not None and _before(tx, since - timedelta(days=7)):
+                break  # lines are listed by creation, not by date: a week's margin past the history
+            if since is None or (tx.execution_date or since) >= since:
+                spool.put_new(tx)
+            if len(spool) % 500 == 0:
+                progress(account_id, len(spool))
+    except BaseException:
+        spool.close()
+        raise
+    progress(account_id, len(spool))
+    return spool
 
 
 def _before(tx: Transaction, margin: date) -> bool:

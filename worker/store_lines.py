@@ -1,4 +1,8 @@
-"""Store one account's lines and, in the same transaction, queue what they cause (messages, matches)."""
+"""Store one account's lines and, in the same transaction, queue what they cause (messages, matches).
+
+The lines come from a spool and are stored a chunk at a time, so a burst of any size costs the memory
+of one chunk; the chunks' rows are let go once written, and only their ids are kept for matching.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,12 @@ from ponto import Transaction
 from storage import transactions
 from storage.models import BankAccount, PontoConnection, Workspace
 
-from . import matching_input
-from .announce import announce, revise_corrected
+from .announce import DIGEST_LINES, NewLines, announce, revise_corrected
 from .mappers import transaction_data
+from .matching_input import MatchingBatch
+from .spool import LineSpool
+
+CHUNK = 1_000  # lines stored, and later decided, per step
 
 
 @dataclass(frozen=True)
@@ -30,26 +37,36 @@ async def store_account_lines(
     workspace: Workspace,
     connection: PontoConnection,
     account: BankAccount,
-    fetched: list[Transaction],
+    fetched: LineSpool,
     pending: list[Transaction],
     *,
     announcing: Announcing,
     now: datetime,
 ) -> tuple[int, int]:
-    """Upsert by Ponto id, replace the pending lines; returns (created, updated)."""
-    result = await transactions.upsert(session, account, [transaction_data(tx) for tx in fetched])
+    """Upsert by Ponto id, replace the pending lines; returns (created, updated).
+
+    Told in this order, as when everything was in hand at once: the new lines (one digest for a burst),
+    the corrected ones (edited in place), then what matching decided about the new ones."""
+    told = NewLines(account, announcing.min_amount, keep=max(announcing.digest_threshold, DIGEST_LINES))
+    created: list[int] = []
+    updated: list[int] = []
+    for chunk in fetched.chunks(CHUNK):
+        result = await transactions.upsert(session, account, [transaction_data(tx) for tx in chunk])
+        told.add(result.created)
+        created.extend(tx.id for tx in result.created)
+        updated.extend(tx.id for tx in result.updated)
     await transactions.replace_pending(session, account, [transaction_data(tx) for tx in pending])
     connection.last_sync_at = now
-    if announcing.enabled:
-        await announce(
-            session,
-            workspace,
-            account,
-            result.created,
-            now=now,
-            digest_threshold=announcing.digest_threshold,
-            min_amount=announcing.min_amount,
+    if not announcing.enabled:
+        return len(created), len(updated)
+    await announce(session, workspace, told, now=now, digest_threshold=announcing.digest_threshold)
+    for start in range(0, len(updated), CHUNK):
+        await revise_corrected(
+            session, account, await transactions.by_ids(session, updated[start : start + CHUNK]), now=now
         )
-        await revise_corrected(session, account, result.updated, now=now)
-        await matching_input.match_transactions(session, workspace, account, result.created, now=now)
-    return len(result.created), len(result.updated)
+    if created:
+        batch = await MatchingBatch.load(session, workspace)
+        for start in range(0, len(created), CHUNK):
+            lines = await transactions.by_ids(session, created[start : start + CHUNK])
+            await batch.match(session, account, lines, now=now)
+    return len(created), len(updated)

@@ -172,17 +172,20 @@ class Syncer:
         async with self._sessions() as session:
             stored = await account_store.by_ponto_id(session, connection.id, ponto_id)
             known = await transactions.known_ids(session, stored.id) if stored else set()
-        fetched = await reading.new_lines(client, ponto_id, known, sync_ids, since=since, progress=self._progress)
-        pending = [tx async for tx in client.iter_pending_transactions(ponto_id)]
         announcing = Announcing(since is None, self._options.digest_threshold, self._options.min_amount)
-        async with self._sessions.begin() as session:
-            workspace = await self._workspace(session, connection)
-            row = await account_store.by_ponto_id(session, connection.id, ponto_id)
-            current = await session.get(PontoConnection, connection.id)
-            assert row is not None and current is not None
-            return await store_account_lines(
-                session, workspace, current, row, fetched, pending, announcing=announcing, now=self._clock()
-            )
+        with await reading.new_lines(
+            client, ponto_id, known, sync_ids, since=since, progress=self._progress
+        ) as fetched:
+            del known  # the spool holds what is new; the ids already stored are not needed while storing
+            pending = [tx async for tx in client.iter_pending_transactions(ponto_id)]
+            async with self._sessions.begin() as session:
+                workspace = await self._workspace(session, connection)
+                row = await account_store.by_ponto_id(session, connection.id, ponto_id)
+                current = await session.get(PontoConnection, connection.id)
+                assert row is not None and current is not None
+                return await store_account_lines(
+                    session, workspace, current, row, fetched, pending, announcing=announcing, now=self._clock()
+                )
 
     def _customer_ip(self, connection: PontoConnection) -> str:
         """customerIpAddress: the configured value, else the address recorded when the person consented."""

@@ -317,3 +317,44 @@ async def test_each_refresh_stores_the_rotated_refresh_token(world: World) -> No
     assert (await stored_refresh()) not in (None, first)
     state = (await world.http.get(f"{world.base}/_control/state")).json()
     assert state["revoked_tokens"] == 0  # no dead refresh token was ever presented
+
+
+async def test_a_burst_stored_in_chunks_is_told_and_decided_as_one(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Lines are stored a few at a time (the chunk made tiny here): every one stored once, one digest
+    counting them all, queued before what matching said, and each line decided once."""
+    from datetime import date
+
+    from invoices import Invoice
+    from storage import invoices as invoice_store
+    from storage.models import Match
+    from worker import mappers, store_lines
+
+    monkeypatch.setattr(store_lines, "CHUNK", 4)
+    syncer = world.syncer(digest_threshold=5)
+    await syncer.sync(world.connection_id)
+    async with world.sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, "T1")
+        assert workspace is not None
+        numbers = [f"2026-09{n:02d}" for n in range(3)]
+        paid = [
+            Invoice(n, "sales", date(2026, 1, 5), None, "EUR", 1_234_00 + i, None, "Hoeve BV")
+            for i, n in enumerate(numbers)
+        ]
+        await invoice_store.upsert(session, workspace.id, [mappers.invoice_data(i) for i in paid], source="t")
+    account = (await world.accounts())[0]
+    given = [
+        {"amount": f"{1234 + i / 100:.2f}", "counterpartName": "Hoeve BV", "remittanceInformation": f"factuur {n}"}
+        for i, n in enumerate(numbers)
+    ]
+    await world.control("transactions", {"account_id": account, "transactions": given, "webhook": False})
+    await world.control("transactions", {"account_id": account, "count": 8, "webhook": False, "seed": 3})
+    before, queued_before = await world.stored(), len(await world.outbox())
+    report = await syncer.sync(world.connection_id)
+    assert report.created == 11 and await world.stored() == before + 11
+    queued = await world.outbox()
+    kinds = [kind for kind, _ in queued[queued_before:]]
+    assert kinds[0] == "transactions_digest" and queued[queued_before][1]["count"] == 11
+    assert sorted(kinds[1:]).count("invoice_paid") == 3 and "transactions_digest" not in kinds[1:]
+    async with world.sessions() as session:
+        decided = list(await session.scalars(select(Match.transaction_id)))
+    assert len(decided) == len(set(decided)) >= 11  # each new line decided once (the others: nothing open then)
