@@ -110,6 +110,14 @@ async def pending(session: AsyncSession, workspace_id: int) -> list[Match]:
     )
 
 
+async def by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Match]:
+    """These matches, by id (ascending)."""
+    found: list[Match] = []
+    for start in range(0, len(ids), 500):  # inside every engine's limit of bound parameters
+        found.extend(await session.scalars(select(Match).where(Match.id.in_(ids[start : start + 500]))))
+    return sorted(found, key=lambda m: m.id)
+
+
 async def remember_link(
     session: AsyncSession, workspace_id: int, iban: str, party: str, by: str, now: datetime
 ) -> None:

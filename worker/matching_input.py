@@ -35,7 +35,7 @@ class MatchingBatch:
         self.by_number = {row.number: row for row in rows}
         self.by_id = {row.id: row for row in rows}
         self.matcher = matcher
-        self.questions: dict[str, list[Match]] = {}  # invoice number -> unanswered questions naming it, oldest first
+        self.questions: dict[str, list[int]] = {}  # invoice number -> unanswered questions (ids) naming it
         for match in questions:
             self._remember(match)
 
@@ -124,23 +124,24 @@ class MatchingBatch:
     ) -> None:
         """Questions asked before this batch that name an invoice it paid: each edited once."""
         numbers = {row.number for row in paid}
-        naming = sorted({m.id: m for n in numbers for m in self.questions.get(n, [])}.values(), key=_by_id)
-        if not naming:
+        ids = sorted({i for n in numbers for i in self.questions.get(n, [])})
+        if not ids:
             return
-        await refresh_questions(session, self.workspace, numbers, now=now, questions=naming)
+        naming = await matches.by_ids(session, ids)  # held as ids: a long burst asks thousands of questions
+        await refresh_questions(session, self.workspace, numbers, now=now, questions=naming, known=self.by_number)
         for question in naming:
             if question.status != "pending":
                 self._forget(question)
 
     def _remember(self, match: Match) -> None:
         for number in match.candidates.get("numbers", []):
-            self.questions.setdefault(number, []).append(match)
+            self.questions.setdefault(number, []).append(match.id)
 
     def _forget(self, match: Match) -> None:
         for number in match.candidates.get("numbers", []):
             held = self.questions.get(number, [])
-            if match in held:
-                held.remove(match)
+            if match.id in held:
+                held.remove(match.id)
 
 
 def _match_row(workspace: Workspace, tx: BankTransaction, decision: Decision, now: datetime) -> Match:
@@ -155,10 +156,6 @@ def _match_row(workspace: Workspace, tx: BankTransaction, decision: Decision, no
         settled_by="auto" if auto else None,
         settled_at=now if auto else None,
     )
-
-
-def _by_id(match: Match) -> int:
-    return match.id
 
 
 def _stored(decision: Decision) -> dict[str, object]:

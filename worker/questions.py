@@ -65,16 +65,18 @@ async def refresh_questions(
     now: datetime,
     skip: int | None = None,
     questions: Iterable[Match] | None = None,
+    known: Mapping[str, InvoiceRow] | None = None,
 ) -> int:
     """Edit every unanswered question naming these invoices; close those with nothing left. Returns how many.
 
-    `questions`: the unanswered ones naming them, when the caller keeps track (else they are read)."""
+    `questions`: the unanswered ones naming them, when the caller keeps track (else they are read);
+    `known`: invoice rows the caller holds (see current_question)."""
     edited = 0
     naming = await matches.pending_naming(session, workspace.id, set(numbers)) if questions is None else questions
     for match in naming:
         if match.id == skip:
             continue
-        question = await current_question(session, workspace, match)
+        question = await current_question(session, workspace, match, known=known)
         if question.closing is not None:
             match.status = "none"  # nothing left to choose: the line is decided again when invoices arrive
         await revise_message(session, match.question_outbox_id, question, now=now)
