@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import ingest, matching_eval, matching_scale, ponto_read, sync_latency
+from . import ack_latency, ingest, matching_eval, matching_scale, ponto_read, sync_latency
 from .machine import describe
 
 BENCHMARKS = {
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "matching": matching_eval.run,
     "matching_scale": matching_scale.run,
     "ingest": ingest.run,
+    "ack_latency": ack_latency.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

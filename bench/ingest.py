@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from harness.clock import cli_command
-from harness.server import connect, free_port, stand_ins_as_real_services, start_server, start_stand_in
+from harness.server import connect, stand_ins_as_processes
 from harness.volume import generate, invoices_csv, ponto_attributes
 
 from .stand_in import ROOT, link
@@ -84,21 +84,8 @@ class Setup:
 @contextmanager
 def connected(workdir: Path) -> Iterator[Setup]:
     """Stand-ins as processes, a server that connects once (first import done), then stopped."""
-    app_port, ponto_port, slack_port = free_port(), free_port(), free_port()
-    app_url = f"http://127.0.0.1:{app_port}"
-    ponto_base = f"http://127.0.0.1:{ponto_port}/sandbox/ponto"
-    slack_base = f"http://127.0.0.1:{slack_port}/sandbox/slack"
-    stand_ins = [
-        start_stand_in("ponto", ponto_port, app_url, workdir),
-        start_stand_in("slack", slack_port, app_url, workdir),
-    ]
-    env = {
-        **stand_ins_as_real_services(app_url, ponto_base, slack_base, KEY),
-        "DIGEST_THRESHOLD": "5",
-        "DAILY_SUMMARY_TIME": "off",
-    }
-    try:
-        server = start_server(workdir, env, port=app_port, slack_base=slack_base, ponto_base=ponto_base)
+    with stand_ins_as_processes(workdir, KEY) as services:
+        server = services.start(workdir, {"DIGEST_THRESHOLD": "5", "DAILY_SUMMARY_TIME": "off"})
         try:
             with httpx.Client(timeout=60) as client:
                 connect(server, client)
@@ -106,15 +93,13 @@ def connected(workdir: Path) -> Iterator[Setup]:
             server.stop()
         full_env = {
             **os.environ,
-            **env,
+            **services.env,
+            "DIGEST_THRESHOLD": "5",
+            "DAILY_SUMMARY_TIME": "off",
             "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'app.db'}",
             "KEY_DIR": str(workdir / "keys"),
         }
-        yield Setup(workdir, full_env, ponto_base)
-    finally:
-        for process in stand_ins:
-            process.terminate()
-            process.wait(timeout=10)
+        yield Setup(workdir, full_env, services.ponto_base)
 
 
 def seed_lines(setup: Setup, count: int, *, seed: int) -> list[str]:

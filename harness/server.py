@@ -7,7 +7,8 @@ import socket
 import sqlite3
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -342,3 +343,41 @@ def start_stand_in(side: str, port: int, app_url: str, workdir: Path, *extra: st
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"the {side} stand-in did not start")
+
+
+@dataclass(frozen=True)
+class Services:
+    """The stand-ins running as their own processes, and what a server needs to use them."""
+
+    app_port: int
+    ponto_base: str
+    slack_base: str
+    env: dict[str, str]  # the server's settings: the stand-ins as the real services
+
+    def start(self, workdir: Path, extra: Mapping[str, str] | None = None) -> Server:
+        return start_server(
+            workdir,
+            {**self.env, **(extra or {})},
+            port=self.app_port,
+            slack_base=self.slack_base,
+            ponto_base=self.ponto_base,
+        )
+
+
+@contextmanager
+def stand_ins_as_processes(workdir: Path, key: str, *ponto_options: str) -> Iterator[Services]:
+    """Both stand-ins as processes (as the real services are, so their work never shares the app's event
+    loop), stopped on the way out."""
+    app_port, ponto_port, slack_port = free_port(), free_port(), free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    ponto_base = f"http://127.0.0.1:{ponto_port}/sandbox/ponto"
+    slack_base = f"http://127.0.0.1:{slack_port}/sandbox/slack"
+    processes = [start_stand_in("ponto", ponto_port, app_url, workdir, *ponto_options)]
+    try:
+        processes.append(start_stand_in("slack", slack_port, app_url, workdir))
+        env = stand_ins_as_real_services(app_url, ponto_base, slack_base, key)
+        yield Services(app_port, ponto_base, slack_base, env)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
