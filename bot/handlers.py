@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,7 +24,7 @@ from .blocks import invoice_lists
 from .blocks.balances import balance_summary
 from .blocks.connect import confirm_disconnect, consent_link, renewal_link
 from .blocks.kit import Message, text_message
-from .blocks.status import help_message, status_message
+from .blocks.status import COMMANDS, help_message, status_message
 from .blocks.transactions import transactions_list
 from .formatting import channel as channel_ref
 from .invocation import Invocation
@@ -177,7 +178,10 @@ async def run(services: Services, client: AsyncWebClient, inv: Invocation) -> Me
     name, _, _rest = inv.text.partition(" ")
     handler = HANDLERS.get(name.lower())
     if handler is None:
-        return help_message(unknown=name if name and name.lower() != "help" else None)
+        if not name or name.lower() == "help":
+            return help_message()
+        close = difflib.get_close_matches(name.lower(), COMMANDS, n=1, cutoff=0.6)
+        return help_message(unknown=name, suggestion=close[0] if close else None)
     return await handler(services, client, inv)
 
 

@@ -66,3 +66,11 @@ def test_manifest_points_everything_at_our_routes_and_asks_our_scopes() -> None:
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
     assert manifest["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
+
+
+def test_the_usage_hint_names_every_command() -> None:
+    from bot.handlers import HANDLERS
+
+    (command,) = _manifest()["features"]["slash_commands"]
+    named = {part.strip().split(" ")[0] for part in command["usage_hint"].split("|")}
+    assert named == set(HANDLERS) | {"help"}

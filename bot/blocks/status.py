@@ -8,23 +8,41 @@ from ..formatting import channel, escape_mrkdwn, iban, money, slack_date
 from ..slack_refusals import explain
 from .kit import Message, actions, button, section
 
-HELP_LINES = (
-    ("activate", "connect (or reconnect) the company's Ponto organization; updates go to this channel; admins only"),
-    ("channel [#name]", "send the updates to this channel (or the one named); admins only"),
-    ("status", "the connection, its accounts and the last sync"),
-    ("transactions [IBAN or account name] [days]", "the latest transactions, newest first"),
-    ("balance", "each account's balance, the change since the last summary, totals per currency"),
-    ("resume", "post again after Slack refused (channel archived, bot removed...)"),
-    ("invoices", "the open invoices and their total"),
-    ("unmatched", "the payments that wait for someone to say which invoice they pay"),
-    ("deactivate", "disconnect Ponto and delete the stored tokens; admins only"),
-    ("help", "this list"),
+HELP_LINES = (  # (what to type, what it does, an example or None)
+    (
+        "activate",
+        "connect (or reconnect) the company's Ponto organization; updates go to this channel; admins only",
+        None,
+    ),
+    ("channel [#name]", "send the updates to this channel (or the one named); admins only", "/ponto channel #finance"),
+    ("status", "the connection, its accounts and the last sync", None),
+    (
+        "transactions [IBAN or account name] [days]",
+        "the latest transactions, newest first",
+        "/ponto transactions BE68 5390 0754 7034 7",
+    ),
+    ("balance", "each account's balance, the change since the last summary, totals per currency", None),
+    ("resume", "post again after Slack refused (channel archived, bot removed...)", None),
+    ("invoices", "the open invoices and their total", None),
+    ("unmatched", "the payments that wait for someone to say which invoice they pay", None),
+    ("deactivate", "disconnect Ponto and delete the stored tokens; admins only", None),
+    ("help", "this list", None),
 )
+COMMANDS = tuple(usage.split(" ")[0] for usage, _what, _example in HELP_LINES)
 
 
-def help_message(unknown: str | None = None) -> Message:
-    lines = "\n".join(f"• `/ponto {name}`: {what}" for name, what in HELP_LINES)
-    head = f"I don't know `/ponto {escape_mrkdwn(unknown)}`. " if unknown else ""
+def help_message(unknown: str | None = None, suggestion: str | None = None) -> Message:
+    """Every command with one line and, where it takes arguments, an example; an unknown word is named,
+    with the command it was probably meant to be."""
+    lines = "\n".join(
+        f"• `/ponto {usage}`: {what}" + (f" (e.g. `{example}`)" if example else "")
+        for usage, what, example in HELP_LINES
+    )
+    head = ""
+    if unknown:
+        head = f"I don't know `/ponto {escape_mrkdwn(unknown)}`. "
+        if suggestion:
+            head += f"Did you mean `/ponto {suggestion}`? "
     text = f"{head}Commands:\n{lines}"
     return text, [section(text)]
 

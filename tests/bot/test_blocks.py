@@ -131,3 +131,16 @@ def test_status_says_what_is_connected_where_it_posts_and_what_waits() -> None:
     assert "BE68 5390 0754 7034" in text and "1.234,56" in text
     assert "Savings" in text and "renew" in text and "plain text" in text
     assert blocks[-1]["elements"][0]["action_id"] == "reauthorize" and blocks[-1]["elements"][0]["value"] == "acc-1"
+
+
+def test_help_lists_every_command_and_shows_an_example_for_those_that_take_words() -> None:
+    from bot.handlers import HANDLERS
+
+    text, blocks = help_message()
+    assert_valid(blocks)
+    assert set(HANDLERS) | {"help"} == {
+        line.split("`/ponto ")[1].split("`")[0].split(" ")[0] for line in text.split("\n")[1:]
+    }
+    for line in text.split("\n")[1:]:
+        usage = line.split("`/ponto ")[1].split("`")[0]
+        assert ("e.g. `/ponto " in line) == ("[" in usage), line  # arguments: an example shows how

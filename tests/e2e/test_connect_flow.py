@@ -118,6 +118,10 @@ def test_status_and_help(connected: Server, browser: httpx.Client) -> None:
     server.slash(browser, "frobnicate", user=VIEWER)
     unknown = server.wait_ephemeral(browser, VIEWER, count + 2)
     assert "I don't know `/ponto frobnicate`" in unknown["text"] and "/ponto activate" in unknown["text"]
+    assert "Did you mean" not in unknown["text"]  # nothing is close to it
+    server.slash(browser, "statsu", user=VIEWER)
+    typo = server.wait_ephemeral(browser, VIEWER, count + 3)
+    assert "I don't know `/ponto statsu`. Did you mean `/ponto status`?" in typo["text"]
 
 
 def test_non_admin_cannot_activate(server: Server, browser: httpx.Client) -> None:
