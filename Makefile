@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make demo PORT=8100` for another port; the invoice API answers to the demo token unless API_TOKEN is set.
+PORT ?= 8000
 demo: $(STAMP)
-	$(BIN)/ponto-slack serve
+	API_TOKEN="$${API_TOKEN:-demo-api-token}" $(BIN)/ponto-slack serve --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

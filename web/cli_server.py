@@ -8,6 +8,8 @@ from dataclasses import replace
 
 from .settings import Settings, private_database_file
 
+DEMO_API_TOKEN = "demo-api-token"  # what `make demo` sets; printed, being no secret
+
 
 def banner(settings: Settings, host: str, port: int) -> str:
     base = settings.public_url
@@ -27,6 +29,12 @@ def banner(settings: Settings, host: str, port: int) -> str:
     ]
     if settings.slack_mode == "sandbox":
         lines += ["", f"  Open {base}/sandbox/slack/ and type: activate   (then press Send)"]
+    lines += ["", "  Invoices: ponto-slack invoices import FILE...   (UBL .xml, .csv or .json; files or folders)"]
+    if settings.api_token:
+        shown = DEMO_API_TOKEN if settings.api_token == DEMO_API_TOKEN else "$API_TOKEN"  # never a real secret
+        lines.append(f"        or:  curl -H 'Authorization: Bearer {shown}' --json @invoices.json {base}/api/invoices")
+    else:
+        lines.append("        (POST /api/invoices answers 503 until API_TOKEN is set or a token was created)")
     if settings.public_url_given or settings.slack_mode != "sandbox":
         lines += [
             "",

@@ -138,3 +138,21 @@ def test_the_banner_warns_when_a_stand_in_is_reachable_beyond_this_machine(host:
     text = banner(Settings.from_env({}, env_file=None), host, 8000)
     assert "Ponto side:    SIMULATED" in text and "/sandbox/slack/" in text
     assert ("WARNING: a stand-in with public demo credentials" in text) is warned
+
+
+@pytest.mark.parametrize(
+    ("token", "shown", "hidden"),
+    [
+        ("demo-api-token", "Bearer demo-api-token", None),
+        ("s3cr3t-real-token", "Bearer $API_TOKEN", "s3cr3t-real-token"),
+        (None, "answers 503 until API_TOKEN is set", None),
+    ],
+)
+def test_the_banner_says_how_to_import_invoices_and_never_prints_a_real_token(
+    token: str | None, shown: str, hidden: str | None
+) -> None:
+    from web.cli_server import banner
+
+    text = banner(Settings.from_env({"API_TOKEN": token} if token else {}, env_file=None), "127.0.0.1", 8000)
+    assert "ponto-slack invoices import FILE" in text and shown in text
+    assert hidden is None or hidden not in text
