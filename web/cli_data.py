@@ -38,9 +38,10 @@ def sync(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     progress = Progress()
+    wiring = Wiring.of(settings, settings.public_url)
 
     async def run() -> int:
-        async with core_resources(settings, Wiring.of(settings, settings.public_url), on_progress=progress) as core:
+        async with core_resources(settings, wiring, on_progress=progress) as core:
             async with core.sessions() as session:
                 ids = await connections.active_ids(session)
             if not ids:
@@ -55,6 +56,8 @@ def sync(args: argparse.Namespace) -> int:
                 elif report.error:
                     failed += 1
                     print(f"connection {connection_id}: FAILED: {report.error}")
+                    if "Error(" in report.error or "Timeout(" in report.error:  # Ponto could not be reached
+                        print(unreachable_hint(settings, wiring.ponto_api_url))
                 else:
                     print(
                         f"connection {connection_id}: {report.accounts} accounts, {report.created} new and "
@@ -64,6 +67,16 @@ def sync(args: argparse.Namespace) -> int:
             return 1 if failed else 0
 
     return asyncio.run(run())
+
+
+def unreachable_hint(settings: Settings, api_url: str) -> str:
+    """Which address was tried and which setting moves it."""
+    if settings.ponto_is_real:
+        return f"  tried the Ponto API at {api_url}: check PONTO_API_URL and the network (and PONTO_CERT_FILE)"
+    return (
+        f"  tried the Ponto stand-in at {api_url}: it is served by `ponto-slack serve` at PUBLIC_URL "
+        f"({settings.public_url}); start it there, or set PUBLIC_URL to where it runs (e.g. http://127.0.0.1:8100)"
+    )
 
 
 def reconcile(args: argparse.Namespace) -> int:

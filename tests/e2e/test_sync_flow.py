@@ -158,6 +158,33 @@ def test_one_shot_sync_command_reports_what_it_did(linked: Server, browser: http
     assert "3 accounts, 2 new and" in done.stdout, done.stdout  # the two lines held back from the webhook
 
 
+def test_one_shot_sync_against_no_server_names_the_address_it_tried_and_the_setting(
+    linked: Server, browser: httpx.Client, tmp_path: Path
+) -> None:
+    import os
+    import sqlite3
+    import subprocess
+
+    from harness.server import free_port
+
+    copy = tmp_path / "copy.db"  # a copy: the failure must not touch the shared server's schedule
+    with sqlite3.connect(linked.db_path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{copy}",
+        "PUBLIC_URL": nowhere,
+        "TOKEN_ENCRYPTION_KEY": linked.token_keys(),  # the copy's tokens were written with the server's key
+    }
+    for name in ("SLACK_BOT_TOKEN", "PONTO_CLIENT_ID"):
+        env.pop(name, None)
+    done = subprocess.run(cli_command("sync"), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"tried the Ponto stand-in at {nowhere}/sandbox/ponto/api" in done.stdout, done.stdout
+    assert "set PUBLIC_URL to where it runs" in done.stdout
+
+
 def test_a_transaction_ponto_corrects_is_edited_in_place_not_posted_again(
     linked: Server, browser: httpx.Client
 ) -> None:
