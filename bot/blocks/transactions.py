@@ -89,7 +89,12 @@ def transactions_list(rows: list[BankLineView], *, title: str, locale: str, more
     if not rows:
         text = f"{title}: no transactions."
         return text, [section(text)]
-    lines = [f"`{_day(r.execution_date)}`  {_short_line(r, locale, width=50)}" for r in rows]
+    several = len({r.account_iban or r.account_name for r in rows}) > 1  # then each line says whose it is
+    lines = [
+        f"`{_day(r.execution_date)}`  {_short_line(r, locale, width=50)}"
+        + (f"  · {escape_mrkdwn(r.account_name or '')} `{iban(r.account_iban or '')}`" if several else "")
+        for r in rows
+    ]
     blocks = [section(f"*{escape_mrkdwn(title)}*"), section("\n".join(lines))]
     if more_value:
         blocks.append(actions(button("transactions_more", "More", more_value)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -144,3 +144,17 @@ def test_help_lists_every_command_and_shows_an_example_for_those_that_take_words
     for line in text.split("\n")[1:]:
         usage = line.split("`/ponto ")[1].split("`")[0]
         assert ("e.g. `/ponto " in line) == ("[" in usage), line  # arguments: an example shows how
+
+
+def test_a_transaction_list_over_several_accounts_says_each_lines_account() -> None:
+    from bot.blocks.transactions import transactions_list
+    from worker.views import BankLineView
+
+    eur = BankLineView("t1", 1_000, "EUR", "Acme", None, date(2026, 11, 2), "Current", None, "BE68539007547034")
+    usd = BankLineView("t2", -2_500, "USD", "Globex", None, date(2026, 11, 1), "Dollars", None, "BE71096123456769")
+    text, blocks = transactions_list([eur, usd], title="All accounts", locale="en_BE", more_value=None)
+    assert_valid(blocks)
+    listed = blocks[1]["text"]["text"].split("\n")
+    assert "Current `BE68 5390 0754 7034`" in listed[0] and "Dollars `BE71 0961 2345 6769`" in listed[1]
+    _text, one = transactions_list([eur], title="Current", locale="en_BE", more_value=None)
+    assert "BE68" not in one[1]["text"]["text"]  # one account: the title says whose they are
