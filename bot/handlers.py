@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import logging
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ponto import PontoError
@@ -157,7 +159,25 @@ async def invoices(services: Services, client: AsyncWebClient, inv: Invocation) 
 async def unmatched(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
     async with services.sessions() as session:
         rows = await invoice_views.unmatched(session, inv.team_id)
-    return invoice_lists.unmatched(rows, services.locale)
+    return invoice_lists.unmatched(rows, services.locale, await permalinks(client, rows[:30]))
+
+
+async def permalinks(client: AsyncWebClient, rows: list[invoice_views.Waiting]) -> dict[int, str]:
+    """Links to the questions Slack has (chat.getPermalink); one that fails is simply not linked."""
+
+    async def one(row: invoice_views.Waiting) -> tuple[int, str | None]:
+        if row.posted_in is None:
+            return row.match_id, None
+        channel, ts = row.posted_in
+        try:
+            answer = await client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError as exc:
+            log.info("no permalink for question %s: %s", row.match_id, exc.response.get("error"))
+            return row.match_id, None
+        return row.match_id, str(answer.get("permalink") or "") or None
+
+    found = await asyncio.gather(*(one(row) for row in rows))
+    return {match_id: link for match_id, link in found if link}
 
 
 HANDLERS = {

@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .slack_limits import message_problem
+from .slack_render import message_anchor
 from .slack_scopes import HISTORY, LIST_TYPES, READ, kind, manifest_scopes
-from .slack_state import DEFAULT_OAUTH_CLIENT, Channel, Workspace
+from .slack_state import DEFAULT_OAUTH_CLIENT, MOUNT, Channel, Workspace
 
 Handler = Callable[["SlackApi", dict[str, Any]], Awaitable[dict[str, Any]]]
 METHODS: dict[str, Handler] = {}
@@ -245,6 +246,16 @@ async def update(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
         message["metadata"] = params["metadata"]
     message["edited"] = {"user": api.workspace.bot_user_id, "ts": api.workspace.next_ts()}
     return {"channel": channel.id, "ts": message["ts"], "text": message["text"]}
+
+
+@method("chat.getPermalink")
+async def get_permalink(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    """A link to one message (no scope needed, as at Slack); here, the stand-in's page at that message."""
+    channel = api.channel(params)
+    ts = str(params.get("message_ts", ""))
+    if api.workspace.find_message(channel, ts) is None:
+        raise ApiError("message_not_found")
+    return {"channel": channel.id, "permalink": f"{MOUNT}/?channel={channel.id}#{message_anchor(ts)}"}
 
 
 def _page(items: list[Any], params: dict[str, Any], default: int = 100) -> tuple[list[Any], str]:

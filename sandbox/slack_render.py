@@ -109,11 +109,16 @@ def block_html(block: dict[str, Any], action_form: str, users: dict[str, str]) -
     return f"<div class='muted'>[{escape(str(kind))} block]</div>"
 
 
+def message_anchor(ts: str) -> str:
+    """The page anchor of a message, as Slack's permalinks end: p + the timestamp's digits."""
+    return "p" + "".join(ch for ch in ts if ch.isdigit())
+
+
 def message_html(message: dict[str, Any], action_form: str, users: dict[str, str], who: str) -> str:
     blocks = message.get("blocks") or []
     content = "".join(block_html(b, action_form, users) for b in blocks) or mrkdwn(message.get("text", ""), users)
     header = f"<div class='who'>{escape(who)} <span class='muted'>{message['ts']}</span></div>"
-    return f"<div class='msg'>{header}{content}</div>"
+    return f"<div class='msg' id='{message_anchor(str(message['ts']))}'>{header}{content}</div>"
 
 
 STYLE = """

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import invoices as invoice_store, matches, workspaces
+from storage.models import OutboxMessage
 
 from .mappers import invoice_view
 from .notices import BankLineView, InvoiceView
@@ -20,6 +21,7 @@ class Waiting:
     match_id: int
     line: BankLineView
     candidates: list[str]
+    posted_in: tuple[str, str] | None = None  # (channel id, ts) of the question, once Slack has it
 
 
 async def open_invoices(session: AsyncSession, team_id: str) -> list[InvoiceView]:
@@ -36,5 +38,11 @@ async def unmatched(session: AsyncSession, team_id: str) -> list[Waiting]:
     out = []
     for match in await matches.pending(session, workspace.id):
         question = await current_question(session, workspace, match)  # what the channel shows now
-        out.append(Waiting(match.id, question.line, [c.number for c in question.candidates]))
+        posted = await session.get(OutboxMessage, match.question_outbox_id) if match.question_outbox_id else None
+        where = (
+            (posted.slack_channel_id, posted.slack_ts)
+            if posted and posted.slack_channel_id and posted.slack_ts
+            else None
+        )
+        out.append(Waiting(match.id, question.line, [c.number for c in question.candidates], where))
     return out

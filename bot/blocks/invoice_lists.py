@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from worker.invoice_views import Waiting
@@ -89,12 +90,16 @@ def open_invoices(rows: list[InvoiceView], locale: str, *, today: date) -> Messa
     return " · ".join(summaries), blocks
 
 
-def unmatched(rows: list[Waiting], locale: str) -> Message:
+def unmatched(rows: list[Waiting], locale: str, links: Mapping[int, str] | None = None) -> Message:
+    """Each payment waiting for a decision, with a link to its question when Slack gave one."""
     if not rows:
         return "No payment waits for a decision.", [section("No payment waits for a decision.")]
+    links = links or {}
     lines = [
-        f"• {bank_line_text(r.line, locale)} → {esc(', '.join(r.candidates)) or 'no candidate'}" for r in rows[:30]
+        f"• {bank_line_text(r.line, locale)} → {esc(', '.join(r.candidates)) or 'no candidate'}"
+        + (f"  <{links[r.match_id]}|answer>" if r.match_id in links else "")
+        for r in rows[:30]
     ]
     waits = "payment waits" if len(rows) == 1 else "payments wait"
     text = f"{len(rows)} {waits} for a decision (answer the questions in the channel)"
-    return text, [section(f"*{text}*"), section("\n".join(lines)[:2900])]
+    return text, [section(f"*{text}*"), section("\n".join(lines))]

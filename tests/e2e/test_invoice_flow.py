@@ -185,6 +185,11 @@ def test_an_ambiguous_payment_is_asked_and_settled_once(server: Server, browser:
     waiting = server.wait_ephemeral(browser, "U0VIEWER", before + 1)
     assert "for a decision" in waiting["text"]
     assert re.search(r"Someone .*→ INV-E2E-[AB], INV-E2E-[AB]", str(waiting["blocks"])) is not None
+    anchor = "p" + question["ts"].replace(".", "")
+    link = re.search(r"<([^|>]+)\|answer>", str(waiting["blocks"]))  # the question, as Slack links it
+    assert link is not None and link.group(1).endswith(f"#{anchor}"), waiting["blocks"]
+    page = browser.get(server.slack_base.rsplit("/sandbox/slack", 1)[0] + link.group(1).split("#")[0])
+    assert f"id='{anchor}'" in page.text  # the link leads to the question on the channel's page
     server.slash(browser, "invoices", user="U0VIEWER")
     listing = server.wait_ephemeral(browser, "U0VIEWER", before + 2)
     assert listing["text"].startswith("Receivables: ") and "INV-E2E-B" in str(listing["blocks"])

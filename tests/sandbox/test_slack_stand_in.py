@@ -78,3 +78,17 @@ def test_messages_beyond_slacks_limits_are_refused(
     answer = client.post("chat.postMessage", json={"channel": "C0FINANCE", "text": text, "blocks": blocks}).json()
     assert answer == {"ok": False, "error": error}
     assert sandbox.workspace.channels["C0FINANCE"].messages == []
+
+
+def test_a_permalink_is_given_for_a_message_that_exists_in_a_channel_the_app_can_see(
+    api: tuple[slack_sandbox.SlackSandbox, httpx.Client],
+) -> None:
+    _sandbox, client = api
+    assert client.post("conversations.join", data={"channel": "C0FINANCE"}).json()["ok"] is True
+    ts = client.post("chat.postMessage", data={"channel": "C0FINANCE", "text": "hi"}).json()["ts"]
+    link = client.post("chat.getPermalink", data={"channel": "C0FINANCE", "message_ts": ts}).json()
+    assert link["ok"] and link["permalink"].endswith("?channel=C0FINANCE#p" + ts.replace(".", ""))
+    missing = client.post("chat.getPermalink", data={"channel": "C0FINANCE", "message_ts": "1.000001"}).json()
+    assert missing == {"ok": False, "error": "message_not_found"}
+    hidden = client.post("chat.getPermalink", data={"channel": "G0SECRET", "message_ts": ts}).json()
+    assert hidden == {"ok": False, "error": "channel_not_found"}
