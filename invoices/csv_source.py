@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 
 from money import is_currency, to_minor_units
@@ -53,33 +54,49 @@ def parse_csv(text: str, source: str) -> list[Invoice]:
     return invoices
 
 
+def _amount(text: str, currency: str, fail: Callable[[str, str], None]) -> int | None:
+    """The amount in minor units; a problem (said through `fail`) gives None."""
+    if not text:
+        return None  # said by the required-field check
+    try:
+        amount = to_minor_units(parse_amount(text), currency)
+    except ValueError as exc:
+        fail("amount", str(exc))
+        return None
+    if amount < 0:
+        fail("amount", "is negative; use kind sales_credit_note or purchase_credit_note with a positive amount")
+    elif amount == 0:
+        fail("amount", "is zero: nothing is due, so there is nothing to match")
+    return amount
+
+
 def _row(row: dict[str, str], source: str, line: int) -> Invoice:
-    def fail(column: str, message: str) -> InvoiceError:
-        return InvoiceError(source, f"line {line}, column {column}", message)
+    """One record, or an InvoiceError naming every problem it has (not only the first)."""
+    problems: list[tuple[str, str]] = []
+
+    def fail(column: str, message: str) -> None:
+        problems.append((f"line {line}, column {column}", message))
 
     for column in REQUIRED:
         if not row.get(column):
-            raise fail(column, "is empty")
+            fail(column, "is empty")
     kind = row.get("kind") or "sales"
     if kind not in KINDS:
-        raise fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
-    currency = row["currency"].strip().upper()
-    if not is_currency(currency):
-        raise fail("currency", f"{row['currency'][:20]!r} is not an ISO 4217 currency code such as EUR")
-    try:
-        amount = to_minor_units(parse_amount(row["amount"]), currency)
-    except ValueError as exc:
-        raise fail("amount", str(exc)) from exc
+        fail("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+    currency = (row.get("currency") or "").strip().upper()
+    if currency and not is_currency(currency):
+        fail("currency", f"{row['currency'][:20]!r} is not an ISO 4217 currency code such as EUR")
+    amount = _amount(row.get("amount") or "", currency, fail) if is_currency(currency) else None
     dates: dict[str, date | None] = {}
     for column in ("issue_date", "due_date"):
         try:
             dates[column] = parse_day(row[column]) if row.get(column) else None
         except ValueError as exc:
-            raise fail(column, str(exc)) from exc
-    if amount < 0:
-        raise fail("amount", "is negative; use kind sales_credit_note or purchase_credit_note with a positive amount")
-    if amount == 0:
-        raise fail("amount", "is zero: nothing is due, so there is nothing to match")
+            fail(column, str(exc))
+    if problems:
+        (location, message), *also = problems
+        raise InvoiceError(source, location, message, also=also)
+    assert amount is not None  # required and parsed, or a problem above
     return Invoice(
         number=row["number"],
         kind=kind,

@@ -31,4 +31,5 @@ def parse_object(item: Any, source: str, where: str) -> Invoice:
     try:
         return _row(row, source, 0)
     except InvoiceError as exc:
-        raise InvoiceError(source, f"{where}.{exc.location.split('column ')[-1]}", exc.message) from exc
+        (location, message), *also = [(f"{where}.{at.split('column ')[-1]}", text) for at, text in exc.problems]
+        raise InvoiceError(source, location, message, also=also) from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import insert, select
@@ -38,10 +38,23 @@ class InvoiceData:
 
 
 @dataclass(frozen=True)
+class Change:
+    """What a re-import changed on one invoice: field -> (before, after), as stored."""
+
+    number: str
+    kind: str
+    fields: dict[str, tuple[object, object]]
+
+
+@dataclass(frozen=True)
 class ImportResult:
     created: int
     updated: int
     unchanged: int
+    changes: list[Change] = field(default_factory=list)  # the first MAX_CHANGES updated invoices, in order
+
+
+MAX_CHANGES = 50  # an import that changes more says how many; the first ones are enough to see what happened
 
 
 LOOKUP_CHUNK = 500  # numbers per IN (...) query: well inside every engine's parameter limit
@@ -57,6 +70,7 @@ async def upsert(session: AsyncSession, workspace_id: int, rows: Sequence[Invoic
         query = select(InvoiceRow).where(InvoiceRow.workspace_id == workspace_id, InvoiceRow.number.in_(chunk))
         existing.update({(row.number, row.kind): row for row in await session.scalars(query)})
     created = updated = unchanged = 0
+    changes: list[Change] = []
     new: dict[tuple[str, str], InvoiceData] = {}
     for data in rows:
         key = (data.number, data.kind)
@@ -73,6 +87,13 @@ async def upsert(session: AsyncSession, workspace_id: int, rows: Sequence[Invoic
         elif all(getattr(current, f) == getattr(data, f) for f in FIELDS):
             unchanged += 1
         else:
+            if len(changes) < MAX_CHANGES:
+                differs = {
+                    f: (getattr(current, f), getattr(data, f))
+                    for f in FIELDS
+                    if getattr(current, f) != getattr(data, f)
+                }
+                changes.append(Change(data.number, data.kind, differs))
             for name in FIELDS:
                 setattr(current, name, getattr(data, name))
             current.source = source
@@ -85,7 +106,7 @@ async def upsert(session: AsyncSession, workspace_id: int, rows: Sequence[Invoic
         ]
         await session.execute(insert(table_of(InvoiceRow)), values)  # Core: ~9x faster than the ORM's bulk path
     await session.flush()
-    return ImportResult(created, updated, unchanged)
+    return ImportResult(created, updated, unchanged, changes)
 
 
 async def open_rows(session: AsyncSession, workspace_id: int) -> list[InvoiceRow]:

@@ -123,6 +123,7 @@ def invoices_import(args: argparse.Namespace) -> int:
     from invoices import InvoiceError
     from storage import create_engine, make_sessionmaker
     from storage.migrate import upgrade
+    from worker.import_report import describe_change
     from worker.matching_input import import_and_match, workspace_for_import
     from worker.reconcile import invoice_files, read_invoice_file
 
@@ -159,6 +160,10 @@ def invoices_import(args: argparse.Namespace) -> int:
                     f"ok       {path}: {len(parsed)} invoice(s): {result.created} new, {result.updated} updated, "
                     f"{result.unchanged} unchanged; {queued} message(s) about payments already received"
                 )
+                for change in result.changes:
+                    print(f"           changed {describe_change(change)}")
+                if result.updated > len(result.changes):
+                    print(f"           …and {result.updated - len(result.changes)} more invoice(s) changed")
         finally:
             await engine.dispose()
         print(f"{len(files) - refused} file(s) imported, {refused} refused")

@@ -80,12 +80,28 @@ def test_the_api_is_idempotent_and_says_what_is_wrong(server: Server, browser: h
     url = f"{server.url}/api/invoices"
     assert browser.post(url, json=[invoice]).status_code == 401
     first = browser.post(url, json=[invoice], headers=AUTH)
-    assert first.status_code == 201 and first.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert first.status_code == 201 and first.json() == {"created": 1, "updated": 0, "unchanged": 0, "changes": []}
     again = browser.post(url, json={"invoices": [invoice]}, headers=AUTH)
     assert again.status_code == 200 and again.json()["unchanged"] == 1
     bad = browser.post(url, json=[{**invoice, "number": "X", "amount": "12,3,4"}, {"number": "Y"}], headers=AUTH)
     assert bad.status_code == 422
-    assert [e["location"] for e in bad.json()["errors"]] == ["invoices[0].amount", "invoices[1].customer"]
+    assert [e["location"] for e in bad.json()["errors"]] == [  # every problem of each invoice, not the first
+        "invoices[0].amount",
+        "invoices[1].customer",
+        "invoices[1].amount",
+        "invoices[1].currency",
+        "invoices[1].issue_date",
+    ]
+    changed = browser.post(url, json=[{**invoice, "amount": "1300.00", "due_date": ISSUED}], headers=AUTH)
+    assert changed.status_code == 200 and changed.json()["updated"] == 1
+    assert changed.json()["changes"] == [
+        {
+            "number": "INV-E2E-1",
+            "kind": "sales",
+            "changed": {"due_date": {"from": DUE, "to": ISSUED}, "amount": {"from": "1234.56", "to": "1300.00"}},
+        }
+    ]
+    browser.post(url, json=[invoice], headers=AUTH)  # as it was, for the rest of the module
     listed = browser.get(url, params={"status": "open"}, headers=AUTH).json()["invoices"]
     mine = [i for i in listed if i["number"] == "INV-E2E-1"]
     assert len(mine) == 1 and mine[0]["amount"] == "1234.56"

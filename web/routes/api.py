@@ -16,6 +16,7 @@ from invoices.json_source import parse_object
 from money import from_minor_units
 from storage import api_tokens, invoices as invoice_store, workspaces
 from storage.models import Workspace
+from worker.import_report import result_json
 from worker.matching_input import import_and_match
 
 from ..state import app_state
@@ -95,7 +96,7 @@ async def post_invoices(request: Request) -> JSONResponse:
     if queued:
         state.notifier.wake()
     status = 201 if result.created else 200
-    return JSONResponse(result.__dict__, status_code=status)
+    return JSONResponse(result_json(result), status_code=status)
 
 
 def _parse_invoices(body: bytes) -> tuple[list[Invoice], list[dict[str, str]]]:
@@ -120,7 +121,7 @@ def _parse_invoices(body: bytes) -> tuple[list[Invoice], list[dict[str, str]]]:
         try:
             parsed.append(parse_object(item, "api", f"invoices[{index}]"))
         except InvoiceError as exc:
-            errors.append({"location": exc.location, "message": exc.message})
+            errors.extend({"location": location, "message": message} for location, message in exc.problems)
     return parsed, errors
 
 
