@@ -103,10 +103,9 @@ def reconcile(args: argparse.Namespace) -> int:
         for decision in decisions:
             print(json.dumps(decision.as_dict(), ensure_ascii=False))
         return 0
-    print(f"{'transaction':<24} {'decision':<8} {'invoices / candidates':<40} reasons")
-    for d in decisions:
-        numbers = ", ".join(d.invoices or d.candidates) or "-"
-        print(f"{d.transaction[:24]:<24} {d.decision:<8} {numbers[:40]:<40} {'; '.join(d.reasons)[:120]}")
+    from .reconcile_table import render
+
+    print(render(decisions, transactions))
     counts = {kind: sum(d.decision == kind for d in decisions) for kind in ("auto", "ask", "none")}
     print(
         f"\n{len(decisions)} transactions: {counts['auto']} auto, {counts['ask']} ask, {counts['none']} none",

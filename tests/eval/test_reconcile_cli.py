@@ -35,8 +35,48 @@ def test_table_output_and_a_ponto_body_and_ubl_folders(tmp_path: Path) -> None:
         "table",
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("transaction") and "a4a47c21-b606-464f-ae" in done.stdout
+    transaction = json.loads((SHARED_FIXTURES / "ponto-connect" / "transactions.json").read_text())["data"][0]
+    attributes = transaction["attributes"]
+    first = done.stdout.splitlines()[0]  # the bank's own words first: date, amount, decision, counterparty
+    assert first.startswith(attributes["executionDate"][:10]) and f"{attributes['currency']}  -" in first
+    assert f"transaction: {transaction['id']}" in done.stdout  # the whole id, never cut
     assert "1 transactions: 0 auto, 0 ask, 1 none" in done.stderr
+
+
+def test_the_table_wraps_at_words_and_shows_every_invoice_offered() -> None:
+    from datetime import date
+
+    from matching import Decision
+    from ponto import Transaction
+    from web.reconcile_table import render
+
+    tx = Transaction(
+        "tx-1",
+        False,
+        None,
+        123_456,
+        "EUR",
+        None,
+        date(2026, 11, 2),
+        "Atelier Lumière SRL",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        raw={},
+    )
+    numbers = [f"INV-2026-{n:05d}" for n in range(12)]
+    reasons = ["several invoices are named but their amounts do not add up to the payment"]
+    text = render([Decision("tx-1", "ask", candidates=numbers, reasons=reasons)], [tx], width=60)
+    assert text.splitlines()[0] == "2026-11-02       +1,234.56 EUR  ASK   Atelier Lumière SRL"
+    assert all(len(line) <= 60 for line in text.splitlines())
+    assert all(number in text.replace("\n", " ") for number in numbers)  # none cut, none dropped
+    assert reasons[0] in " ".join(part.strip() for part in text.splitlines())
 
 
 def test_a_bad_input_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -116,7 +116,8 @@ def _parse_invoices(body: bytes) -> tuple[list[Invoice], list[dict[str, str]]]:
         ]
     items = data.get("invoices") if isinstance(data, dict) and "invoices" in data else data
     items = items if isinstance(items, list) else [items]
-    parsed, errors = [], []
+    parsed: list[Invoice] = []
+    errors: list[dict[str, str]] = []
     for index, item in enumerate(items):
         try:
             parsed.append(parse_object(item, "api", f"invoices[{index}]"))
