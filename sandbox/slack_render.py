@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
@@ -40,7 +41,28 @@ def mrkdwn(text: str, users: dict[str, str]) -> str:
     html = re.sub(r"(?<![\w_'])_(?!\s)([^_\n]+?)_(?![\w_])", r"<i>\1</i>", html)
     html = re.sub(r"`([^`\n]+)`", r"<code>\1</code>", html)
     html = re.sub(r"(?<![\w~])~(?!\s)([^~\n]+?)~(?![\w~])", r"<s>\1</s>", html)
+    html = re.sub(r":([a-z0-9_+-]+):", lambda m: EMOJI.get(m[1], m[0]), html)
     return html.replace("\n", "<br>")
+
+
+# The emoji codes the app writes, as Slack's clients draw them (an unknown code stays as typed, as in Slack).
+EMOJI = {
+    "warning": "\u26a0\ufe0f",
+    "red_circle": "\U0001f534",
+    "large_green_circle": "\U0001f7e2",
+    "white_check_mark": "\u2705",
+    "ballot_box_with_check": "\u2611\ufe0f",
+    "pause_button": "\u23f8\ufe0f",
+    "question": "\u2753",
+    "no_entry": "\u26d4",
+    "moneybag": "\U0001f4b0",
+    "money_with_wings": "\U0001f4b8",
+    "leftwards_arrow_with_hook": "\u21a9\ufe0f",
+    "inbox_tray": "\U0001f4e5",
+    "heavy_plus_sign": "\u2795",
+    "heavy_minus_sign": "\u2796",
+    "electric_plug": "\U0001f50c",
+}
 
 
 def _text(obj: dict[str, Any] | None, users: dict[str, str]) -> str:
@@ -109,6 +131,14 @@ def block_html(block: dict[str, Any], action_form: str, users: dict[str, str]) -
     return f"<div class='muted'>[{escape(str(kind))} block]</div>"
 
 
+def _when(ts: str) -> str:
+    """A message's time as a person reads it (Slack's ts is seconds since 1970, with a counter after the dot)."""
+    try:
+        return datetime.fromtimestamp(float(ts), UTC).strftime("%d %b %H:%M:%S UTC")
+    except (ValueError, OverflowError, OSError):
+        return ts
+
+
 def message_anchor(ts: str) -> str:
     """The page anchor of a message, as Slack's permalinks end: p + the timestamp's digits."""
     return "p" + "".join(ch for ch in ts if ch.isdigit())
@@ -117,7 +147,7 @@ def message_anchor(ts: str) -> str:
 def message_html(message: dict[str, Any], action_form: str, users: dict[str, str], who: str) -> str:
     blocks = message.get("blocks") or []
     content = "".join(block_html(b, action_form, users) for b in blocks) or mrkdwn(message.get("text", ""), users)
-    header = f"<div class='who'>{escape(who)} <span class='muted'>{message['ts']}</span></div>"
+    header = f"<div class='who'>{escape(who)} <span class='muted'>{_when(str(message['ts']))}</span></div>"
     return f"<div class='msg' id='{message_anchor(str(message['ts']))}'>{header}{content}</div>"
 
 

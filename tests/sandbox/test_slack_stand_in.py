@@ -13,6 +13,31 @@ from sandbox.slack_state import DEFAULT_BOT_TOKEN, Channel
 from tests.support.threaded import serve_in_thread
 
 
+def test_emoji_codes_show_as_emoji_and_times_as_times() -> None:
+    from sandbox.slack_render import message_html
+
+    assert (
+        mrkdwn(":inbox_tray: 3 new · :no_such_emoji: · 10:30:45", {}) == "\U0001f4e5 3 new · :no_such_emoji: · 10:30:45"
+    )
+    html = message_html({"ts": "1764412345.000100", "text": "hi"}, "", {}, "bot")
+    assert "29 Nov 10:32:25 UTC" in html and "1764412345" not in html.split("id=")[0]
+
+
+def test_every_emoji_the_app_writes_is_drawn() -> None:
+    import re
+
+    from sandbox.slack_render import EMOJI
+    from tests.conftest import ROOT
+
+    written = {
+        code
+        for folder in ("bot", "worker")
+        for path in (ROOT / folder).rglob("*.py")
+        for code in re.findall(r":([a-z][a-z0-9_+-]+):", path.read_text())
+    }
+    assert written <= set(EMOJI), written - set(EMOJI)
+
+
 def test_escaped_outside_text_shows_as_typed_and_control_sequences_as_links() -> None:
     html = mrkdwn("Mallory &lt;!channel&gt; &amp; co <@U1> <https://x.example|pay &amp; go> <!here>", {"U1": "Ada"})
     assert "Mallory &lt;!channel&gt; &amp; co" in html  # the browser shows "<!channel> & co": escaped once
