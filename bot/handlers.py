@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ponto import PontoError
-from storage import workspaces
+from storage import connections, workspaces
 from worker import (
     activation,
     finance_channel as worker_channel,
@@ -26,7 +27,7 @@ from .blocks import invoice_lists
 from .blocks.balances import balance_summary
 from .blocks.connect import confirm_disconnect, consent_link, renewal_link
 from .blocks.kit import Message, text_message
-from .blocks.status import COMMANDS, help_message, status_message
+from .blocks.status import COMMANDS, SYNC_STARTED, help_message, status_message, sync_result
 from .blocks.transactions import transactions_list
 from .formatting import channel as channel_ref
 from .invocation import Invocation
@@ -193,9 +194,34 @@ HANDLERS = {
 }
 
 
-async def run(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
-    """Route a `/ponto` command to its handler; anything unknown gets the help."""
+Note = Callable[[str], Awaitable[None]]
+
+
+async def sync(services: Services, inv: Invocation, note: Note) -> Message:
+    """Sync the workspace's connection now; a progress note first, replaced by what the sync did."""
+    if services.sync_connection is None:
+        return text_message("Syncing on demand is not available in this process.")
+    async with services.sessions() as session:
+        workspace = await workspaces.get_by_team(session, inv.team_id)
+        connection = await connections.get_for_workspace(session, workspace.id) if workspace else None
+    if connection is None or connection.status != "active":
+        return text_message("Ponto is not connected (or needs reconnecting): `/ponto status` says what to do.")
+    await note(SYNC_STARTED)
+    return sync_result(await services.sync_connection(connection.id))
+
+
+async def quiet(_text: str) -> None:
+    """No progress notes (a caller with no way to show them)."""
+
+
+KNOWN = frozenset({*HANDLERS, "sync", "help"})  # every subcommand `run` answers
+
+
+async def run(services: Services, client: AsyncWebClient, inv: Invocation, note: Note = quiet) -> Message:
+    """Route a `/ponto` command to its handler; anything unknown gets the help. `note` shows progress."""
     name, _, _rest = inv.text.partition(" ")
+    if name.lower() == "sync":
+        return await sync(services, inv, note)
     handler = HANDLERS.get(name.lower())
     if handler is None:
         if not name or name.lower() == "help":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,6 +14,7 @@ from ponto import PontoClient, PontoOAuth
 from storage import TokenCipher
 from storage.models import PontoConnection
 from worker.activation import PontoApp
+from worker.sync import SyncReport
 
 
 def utcnow() -> datetime:
@@ -35,6 +36,7 @@ class Services:
     locale: str = "en_BE"
     timezone: str = "Europe/Brussels"  # the workspace's: what "today" and "overdue" mean
     clock: Callable[[], datetime] = utcnow
+    sync_connection: Callable[[int], Awaitable[SyncReport]] | None = None  # `/ponto sync`: the worker's syncer
 
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.timezone)).date()

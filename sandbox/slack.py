@@ -86,9 +86,13 @@ class SlackSandbox:
                 chan.messages.append({"type": "message", "ts": self.workspace.next_ts(), "user": user, **content})
             return
         ephemerals = self.workspace.ephemerals
+        replaced = 0  # how many times this private answer was edited in place (response_url, replace_original)
         if rid is not None and reply.get("replace_original"):
+            earlier = [e for e in ephemerals if e.get("rid") == rid]
+            replaced = sum(1 + int(e.get("replaced", 0)) for e in earlier)
             ephemerals[:] = [e for e in ephemerals if e.get("rid") != rid]
-        ephemerals.append({"ts": self.workspace.next_ts(), "user": user, "channel": channel, "rid": rid, **content})
+        ts = self.workspace.next_ts()
+        ephemerals.append({"ts": ts, "user": user, "channel": channel, "rid": rid, "replaced": replaced, **content})
 
 
 def _sandbox(request: Request) -> SlackSandbox:

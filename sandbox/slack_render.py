@@ -62,6 +62,7 @@ EMOJI = {
     "heavy_plus_sign": "\u2795",
     "heavy_minus_sign": "\u2796",
     "electric_plug": "\U0001f50c",
+    "arrows_counterclockwise": "\U0001f504",
 }
 
 

@@ -145,6 +145,7 @@ async def _slack(settings: Settings, wiring: Wiring, core: Core) -> tuple[AsyncS
         locale=settings.locale,
         timezone=settings.timezone,
         make_ponto_client=core.syncer.client_for,
+        sync_connection=core.syncer.sync,
         public_url=settings.public_url,
         installation_store=oauth_settings.installation_store if oauth_settings else None,
     )

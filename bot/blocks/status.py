@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from worker.status import Status
+from worker.sync import SyncReport
 
 from ..formatting import channel, escape_mrkdwn, iban, money, slack_date
 from ..slack_refusals import explain
@@ -16,6 +17,7 @@ HELP_LINES = (  # (what to type, what it does, an example or None)
     ),
     ("channel [#name]", "send the updates to this channel (or the one named); admins only", "/ponto channel #finance"),
     ("status", "the connection, its accounts and the last sync", None),
+    ("sync", "ask Ponto for what is new now, instead of waiting for the next scheduled sync", None),
     (
         "transactions [IBAN or account name] [days]",
         "the latest transactions, newest first",
@@ -44,6 +46,28 @@ def help_message(unknown: str | None = None, suggestion: str | None = None) -> M
         if suggestion:
             head += f"Did you mean `/ponto {suggestion}`? "
     text = f"{head}Commands:\n{lines}"
+    return text, [section(text)]
+
+
+SYNC_STARTED = ":arrows_counterclockwise: Syncing with Ponto: the banks are asked for what is new (up to a minute)…"
+
+
+def sync_result(report: SyncReport) -> Message:
+    """What `/ponto sync` did, replacing its progress note."""
+    if report.skipped:
+        text = "A sync of this connection is already running; the channel will show what it brings."
+    elif report.error:
+        text = (
+            f":warning: The sync failed: {escape_mrkdwn(report.error[:200])}. "
+            "`/ponto status` shows the connection; try again in a few minutes."
+        )
+    elif report.created or report.updated:
+        text = (
+            f":white_check_mark: Synced {report.accounts} account(s): {report.created} new and "
+            f"{report.updated} corrected transaction(s); the channel shows them."
+        )
+    else:
+        text = f":white_check_mark: Synced {report.accounts} account(s): nothing new since the last sync."
     return text, [section(text)]
 
 

@@ -16,8 +16,15 @@ async def ponto_command(
     ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
     await ack()
-    text, blocks = await handlers.run(services, client, Invocation.from_command(command))
-    await respond(text=text, blocks=blocks, response_type="ephemeral")
+    noted = False
+
+    async def note(text: str) -> None:  # a progress note, replaced by the next one and by the answer
+        nonlocal noted
+        await respond(text=text, response_type="ephemeral", replace_original=noted)
+        noted = True
+
+    text, blocks = await handlers.run(services, client, Invocation.from_command(command), note)
+    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=noted)
 
 
 def register(app: AsyncApp) -> None:

@@ -158,6 +158,25 @@ def test_one_shot_sync_command_reports_what_it_did(linked: Server, browser: http
     assert "3 accounts, 2 new and" in done.stdout, done.stdout  # the two lines held back from the webhook
 
 
+def test_sync_now_from_slack_shows_progress_then_what_it_brought(linked: Server, browser: httpx.Client) -> None:
+    linked.wait_quiet()
+    added = ponto_control(
+        linked, browser, "transactions", {"account_id": accounts(linked, browser)[1], "count": 2, "webhook": False}
+    )["ids"]
+    before = linked.ephemerals(browser, "U0VIEWER")
+    linked.slash(browser, "sync", user="U0VIEWER")  # anyone may ask: it only reads
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        new = linked.ephemerals(browser, "U0VIEWER")[len(before) :]
+        if any("Synced" in e["text"] or "already running" in e["text"] for e in new):
+            break
+        time.sleep(0.1)
+    answers = linked.ephemerals(browser, "U0VIEWER")[len(before) :]
+    assert len(answers) == 1 and answers[0]["replaced"] == 1, answers  # the progress note, edited into the answer
+    assert answers[0]["text"].startswith(":white_check_mark: Synced 3 account(s): 2 new and"), answers
+    wait_for_refs(linked, browser, added)  # and the channel shows them
+
+
 def test_one_shot_sync_against_no_server_names_the_address_it_tried_and_the_setting(
     linked: Server, browser: httpx.Client, tmp_path: Path
 ) -> None:
