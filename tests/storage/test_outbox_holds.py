@@ -151,3 +151,78 @@ async def test_plain_text_deliveries_are_counted_per_workspace_among_sent_messag
         retried.last_error = "retried once: timeout"
         await session.flush()
         assert await outbox.sent_as_plain_text(session, workspace.id) == 1
+
+
+async def test_the_claim_takes_the_oldest_first_even_after_a_row_was_rewritten(sessions: async_sessionmaker) -> None:
+    """PostgreSQL gives a row whose indexed columns change a new place (and new index entries after its
+    equals): without ORDER BY the claim would take the second and third. Only ORDER BY keeps "oldest first"."""
+    first, second, third = await queue(sessions, *[("T1", "C1", "pending", NOW)] * 3)
+    for status in ("failed", "pending"):  # an indexed column moved away and back: the same row, a new place
+        async with sessions.begin() as session:
+            rewritten = await session.get(OutboxMessage, first)
+            assert rewritten is not None
+            rewritten.status = status
+    async with sessions.begin() as session:
+        claimed = await outbox.claim_due(session, now=NOW, limit=2)
+    assert [m.id for m in claimed] == [first, second]
+    async with sessions.begin() as session:
+        assert [m.id for m in await outbox.claim_due(session, now=NOW)] == [third]
+
+
+async def test_a_staged_message_is_due_at_once_and_dated(sessions: async_sessionmaker) -> None:
+    (message,) = await queue(sessions, ("T1", "C1", "pending", NOW))
+    staged = (await rows(sessions))[message]
+    assert staged.created_at.replace(tzinfo=UTC) == NOW and (staged.claims, staged.attempts) == (0, 0)
+
+
+async def test_released_messages_are_given_back_and_the_others_stay_leased(sessions: async_sessionmaker) -> None:
+    given_back, kept = await queue(sessions, ("T1", "C1", "pending", NOW), ("T1", "C2", "pending", NOW))
+    async with sessions.begin() as session:
+        await outbox.claim_due(session, now=NOW)
+        await outbox.release(session, [given_back])
+        await outbox.release(session, [])  # nothing to give back: nothing changes
+    found = await rows(sessions)
+    assert (found[given_back].lease_until, found[given_back].claims) == (None, 0)
+    assert found[kept].lease_until is not None and found[kept].claims == 1
+
+
+async def test_a_sent_message_lets_go_of_its_lease_and_keeps_where_it_went(sessions: async_sessionmaker) -> None:
+    (message,) = await queue(sessions, ("T1", "C1", "pending", NOW))
+    async with sessions.begin() as session:
+        await outbox.claim_due(session, now=NOW)
+        await outbox.mark_sent(session, message, channel_id="C1", ts="1.000100", now=UNTIL)
+    sent = (await rows(sessions))[message]
+    assert (sent.status, sent.slack_channel_id, sent.slack_ts, sent.lease_until) == ("sent", "C1", "1.000100", None)
+    assert sent.sent_at.replace(tzinfo=UTC) == UNTIL and sent.last_error is None
+
+
+async def test_a_revision_replaces_a_queued_message_and_queues_an_edit_of_a_sent_one(
+    sessions: async_sessionmaker,
+) -> None:
+    queued, sent, failed = await queue(
+        sessions, ("T1", "C1", "pending", NOW), ("T1", "C1", "sent", NOW), ("T1", "C1", "failed", NOW)
+    )
+    async with sessions.begin() as session:
+        for message_id in (queued, sent, failed):
+            original = await session.get(OutboxMessage, message_id)
+            assert original is not None
+            await outbox.revise_message(session, original, {"v": 2}, now=UNTIL)
+    found = await rows(sessions)
+    assert found[queued].payload == {"v": 2} and found[sent].payload == {} and found[failed].payload == {}
+    (edit,) = [m for i, m in found.items() if i not in (queued, sent, failed)]  # one edit: of the sent one
+    assert (edit.workspace_id, edit.channel, edit.kind, edit.status) == (found[sent].workspace_id, "C1", "k", "pending")
+    assert edit.payload == {"v": 2, "edit_of": sent}
+    assert edit.created_at.replace(tzinfo=UTC) == UNTIL and edit.next_attempt_at.replace(tzinfo=UTC) == UNTIL
+
+
+async def test_a_revision_by_dedupe_key_reaches_its_message_only(sessions: async_sessionmaker) -> None:
+    (message,) = await queue(sessions, ("T1", "C1", "sent", NOW))
+    async with sessions.begin() as session:
+        target = await session.get(OutboxMessage, message)
+        assert target is not None
+        target.dedupe_key = "tx:1:abc"
+    async with sessions.begin() as session:
+        await outbox.revise(session, "tx:1:abc", {"v": 3}, now=UNTIL)
+        await outbox.revise(session, "tx:1:unknown", {"v": 4}, now=UNTIL)  # nothing queued under it: nothing
+    edits = [m for m in (await rows(sessions)).values() if m.id != message]
+    assert [(e.payload, e.created_at.replace(tzinfo=UTC)) for e in edits] == [({"v": 3, "edit_of": message}, UNTIL)]
