@@ -41,22 +41,40 @@ def test_the_real_webhook_verifies_at_its_own_time() -> None:
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"body": BODY.replace(b"accountTransactions", b"accountDetails")}, "does not match the signed digest"),
-        ({"body": BODY + b"\n"}, "does not match the signed digest"),
-        ({"audience": "another-application"}, "another audience"),
-        ({"issuer": "https://evil.example"}, "another issuer"),
-        ({"now": EXP + 31}, "expired"),
-        ({"now": IAT - 31}, "issued in the future"),
-        ({"signature": SIGNATURE[:-4] + "AAAA"}, "invalid token"),
-        ({"signature": "not.a.jwt"}, "not a JWT"),
+        (
+            {"body": BODY.replace(b"accountTransactions", b"accountDetails")},
+            "the body does not match the signed digest",
+        ),
+        ({"body": BODY + b"\n"}, "the body does not match the signed digest"),
+        ({"audience": "another-application"}, "the token is for another audience"),
+        ({"issuer": "https://evil.example"}, "the token has another issuer"),
+        ({"now": EXP + 31}, "the token has expired"),
+        ({"now": IAT - 31}, "the token is issued in the future"),
+        ({"signature": SIGNATURE[:-4] + "AAAA"}, "invalid token: Signature verification failed"),
+        ({"signature": "not.a.jwt"}, "the Signature header is not a JWT"),
     ],
 )
 def test_alterations_are_refused(change: dict, reason: str) -> None:
+    """Each refusal says exactly why: the reason is what the server logs and answers."""
     kwargs = {"audience": AUDIENCE, "now": IAT + 5} | {
         k: v for k, v in change.items() if k in ("audience", "now", "issuer")
     }
-    with pytest.raises(WebhookError, match=reason):
+    with pytest.raises(WebhookError) as refused:
         verify(change.get("body", BODY), change.get("signature", SIGNATURE), JWKS, **kwargs)
+    assert refused.value.reason == str(refused.value) == reason
+
+
+def test_a_token_without_a_required_claim_is_refused() -> None:
+    """A well-signed token that lacks the digest (or any of aud, iss, iat, exp) is not a Ponto webhook."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = {"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS512", "status": "ACTIVE"}]}
+    claims = {"aud": AUDIENCE, "iss": "https://api.ibanity.com", "iat": IAT, "exp": EXP, "digest": body_digest(BODY)}
+    for missing in ("digest", "aud", "iss", "iat", "exp"):
+        token = jwt.encode({k: v for k, v in claims.items() if k != missing}, key, "RS512", headers={"kid": "k1"})
+        with pytest.raises(WebhookError) as refused:
+            verify(BODY, token, jwks, audience=AUDIENCE, now=IAT + 5)
+        assert f'Token is missing the "{missing}" claim' in refused.value.reason, missing
 
 
 def test_tolerance_is_thirty_seconds() -> None:
@@ -91,6 +109,15 @@ def test_hs256_with_the_public_key_as_secret_is_refused() -> None:
 def test_every_event_type_parses() -> None:
     event = parse_event(BODY)
     assert event.type == "pontoConnect.synchronization.succeededWithoutChange" and event.known
+    data = json.loads(BODY)["data"]
+    assert (event.id, event.raw, event.synchronization_subtype) == (
+        data["id"],
+        data,
+        data["attributes"]["synchronizationSubtype"],
+    )
+    assert event.created_at is not None and event.created_at.isoformat().startswith(
+        data["attributes"]["createdAt"][:19]
+    )
     assert (event.account_id, event.synchronization_id) == (
         "1d89d411-e310-4802-bbb7-aad7d98371e7",
         "178b59a6-679f-43d4-b5ad-28caea0bc08b",
@@ -103,8 +130,9 @@ def test_every_event_type_parses() -> None:
         parsed = parse_event(json.dumps(body).encode())
         assert parsed.type == event_type and parsed.count == 3 and parsed.organization_id == "o1"
     assert not parse_event(json.dumps({"data": {"id": "x", "type": "pontoConnect.newThing"}}).encode()).known
-    with pytest.raises(WebhookError):
+    with pytest.raises(WebhookError) as refused:
         parse_event(b"{not json")
+    assert refused.value.reason == "the body is not a Ponto webhook event"
 
 
 @respx.mock
