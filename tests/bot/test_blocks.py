@@ -138,9 +138,7 @@ def test_help_lists_every_command_and_shows_an_example_for_those_that_take_words
 
     text, blocks = help_message()
     assert_valid(blocks)
-    assert set(KNOWN) == {
-        line.split("`/ponto ")[1].split("`")[0].split(" ")[0] for line in text.split("\n")[1:]
-    }
+    assert set(KNOWN) == {line.split("`/ponto ")[1].split("`")[0].split(" ")[0] for line in text.split("\n")[1:]}
     for line in text.split("\n")[1:]:
         usage = line.split("`/ponto ")[1].split("`")[0]
         assert ("e.g. `/ponto " in line) == ("[" in usage), line  # arguments: an example shows how
