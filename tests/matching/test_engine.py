@@ -345,7 +345,13 @@ def test_a_name_only_subset_is_asked_together_for_up_to_twenty_five_invoices(cou
     assert d.together is together and d.decision == "ask" and not d.allocations
     if together:
         why = "2 invoices of this customer add up exactly to the payment (recognised by name only)"
-        assert (d.candidates, d.reasons) == (["N-0", "N-1"], [why])
+        assert (d.transaction, d.candidates, d.reasons) == ("t1", ["N-0", "N-1"], [why])
+
+
+def test_a_name_scoring_exactly_92_is_known_enough_to_ask_for_its_invoices_together() -> None:
+    items = powers("N", 2, ibans=(), party="Bouwbedrijf Van Hoorebeke")
+    (d,) = match([line(300, "Betaling", iban="BE02096512345640", name="Bouwbedrijf Van Hoorebika")], items)
+    assert (d.decision, d.together, d.candidates) == ("ask", True, ["N-0", "N-1"])
 
 
 AFTER = date(2026, 11, 5)  # after the payment (2 November)

@@ -68,6 +68,22 @@ CASES = [
         ["invoice number 2026-0042 in the communication", SAME],
     ),
     (
+        "unique RF creditor reference",
+        line(remittance="RF18 5390 0754 7034"),
+        [item(reference="RF18539007547034")],
+        100 + 40,
+        True,
+        [REF, SAME],
+    ),
+    (
+        "invoice number written compact (2022-12-13422 as 221213422)",
+        line(remittance="betaling 221213422"),
+        [item(number="2022-12-13422")],
+        60 + 40,
+        True,
+        ["invoice number 2022-12-13422 in the communication", SAME],
+    ),
+    (
         "invoice number without digits in the text",
         line(remittance="ref ZETA-ABCD"),
         [item(number="ZETA-ABCD")],
