@@ -51,4 +51,7 @@ async def test_no_stored_refresh_token_asks_for_a_new_link() -> None:
     store = MemoryTokenStore(TokenSet("old-access", None, NOW - timedelta(minutes=1)))
     with pytest.raises(ReconnectRequired) as refused:
         await manager(FakeOAuth(), store, "none").access_token()
-    assert "no refresh token is stored; link again" in str(refused.value)
+    assert (refused.value.error, refused.value.description) == (
+        "no_refresh_token",
+        "no refresh token is stored; link again",
+    )
