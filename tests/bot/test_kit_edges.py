@@ -95,3 +95,14 @@ def test_fit_lines_fills_right_up_to_the_room_it_keeps_for_the_note() -> None:
     lines = ["z" * 73] * 40 + ["w" * 100]
     fitted = fit_lines("\n".join(lines))
     assert fitted == "\n".join(lines[:40]) + "\n…and 1 more"
+
+
+def test_a_date_is_shown_in_each_readers_zone_with_a_utc_fallback() -> None:
+    from datetime import UTC, datetime
+
+    from bot.formatting import slack_date
+
+    moment = datetime(2026, 11, 2, 9, 5, tzinfo=UTC)
+    assert (
+        slack_date(moment) == f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|02 Nov 2026 09:05 UTC>"
+    )
