@@ -148,6 +148,37 @@ async def test_key_cache_fetches_again_on_an_unknown_kid_only() -> None:
     assert route.call_count == 2  # cached
 
 
+@respx.mock
+async def test_key_cache_fetches_again_after_its_ttl_and_keeps_its_keys_when_a_fetch_fails() -> None:
+    url = "https://keys.example/webhooks/keys"
+    route = respx.get(url).mock(
+        side_effect=[httpx.Response(200, json=JWKS), httpx.Response(503), httpx.Response(200, json=JWKS)]
+    )
+    clock = [1000.0]
+    cache = KeyCache(httpx.AsyncClient(), url, ttl=3600, cooldown=30, clock=lambda: clock[0])
+    assert await cache.keys() == JWKS and route.call_count == 1
+    assert route.calls[0].request.headers["Accept"] == "application/json"
+    clock[0] += 3600
+    await cache.keys()
+    assert route.call_count == 1  # exactly the ttl old: still good
+    clock[0] += 1
+    assert await cache.keys() == JWKS and route.call_count == 2  # stale; the fetch failed: the old keys serve
+    await cache.keys()
+    assert route.call_count == 3  # still stale: the next call tries again, and now gets them
+    clock[0] += 10
+    await cache.keys(kid="unknown")
+    assert route.call_count == 3  # an unknown kid waits out the cooldown after a fetch
+
+
+@respx.mock
+async def test_key_cache_without_keys_says_the_keys_could_not_be_fetched() -> None:
+    url = "https://keys.example/webhooks/keys"
+    respx.get(url).mock(return_value=httpx.Response(503))
+    with pytest.raises(WebhookError) as refused:
+        await KeyCache(httpx.AsyncClient(), url).keys()
+    assert refused.value.reason.startswith("the webhook keys could not be fetched: ")
+
+
 def test_the_fixture_key_is_a_real_rsa_key() -> None:
     key = RSAAlgorithm.from_jwk(json.dumps({**JWKS["keys"][0], "n": JWKS["keys"][0]["n"].rstrip("=")}))
     assert key.key_size >= 2048
