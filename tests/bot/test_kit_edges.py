@@ -54,6 +54,7 @@ def test_a_button_and_its_confirmation_keep_to_slacks_limits() -> None:
     long = "L" * 500
     element = button("act", long, "v")
     assert (element["type"], element["text"]["type"], len(element["text"]["text"])) == ("button", "plain_text", 75)
+    assert "style" not in element and button("act", "Go", "v", style="danger")["style"] == "danger"
     dialog = confirm(long, long, long, long)
     sizes = {part: len(dialog[part]["text"]) for part in ("title", "text", "confirm", "deny")}
     assert sizes == {"title": CONFIRM_TITLE, "text": CONFIRM_TEXT, "confirm": CONFIRM_BUTTON, "deny": CONFIRM_BUTTON}
