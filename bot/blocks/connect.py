@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..formatting import channel as channel_mention, escape_mrkdwn, plural
+from ..formatting import escape_mrkdwn
 from .kit import Block, Message, actions, button, confirm, section
 
 
@@ -76,13 +76,3 @@ def confirm_disconnect(organization: str) -> Message:
         confirm=confirm("Disconnect Ponto?", f"Revoke the access to {organization} now?", "Disconnect", "Keep"),
     )
     return text, [section(text), actions(disconnect)]
-
-
-def connected_note(organization: str | None, accounts: int, channel: str) -> Message:
-    """Replaces the consent link once the connection is made: the link is spent, say what happened."""
-    text = (
-        f":white_check_mark: Connected to Ponto ({escape_mrkdwn(organization or 'your organization')}): "
-        f"{plural(accounts, 'account')}. The overview is in {channel_mention(channel)}; "
-        "`/ponto status` shows the connection."
-    )
-    return text, [section(text)]

@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 import time
 
-import aiohttp
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
-from bot.blocks.connect import connected_note
 from ponto.webhooks import WebhookError, parse_event, verify_with_cache
 from storage import webhook_events
-from worker.activation import Activation, ActivationError, Problem, complete_activation
+from worker.activation import ActivationError, Problem, complete_activation
 
 from .. import pages
 from ..state import app_state
@@ -42,26 +39,8 @@ async def ponto_callback(request: Request) -> HTMLResponse:
         return HTMLResponse(pages.activation_failed(exc), status_code=status)
     state.notifier.wake()
     state.worker.wake()
-    await _replace_consent_link(activation)
     slack_url = state.slack_return_url(activation.team_id, activation.origin_channel_id)
     return HTMLResponse(pages.activation_done(activation, slack_url))
-
-
-async def _replace_consent_link(activation: Activation) -> None:
-    """The private "Connect with Ponto" answer is spent: edited in place into what happened (through its
-    response_url, good for 30 minutes; a failure only leaves the old message, so it is logged, not shown)."""
-    if not activation.response_url:
-        return
-    text, blocks = connected_note(activation.organization_name, len(activation.accounts), activation.channel)
-    try:
-        answer = await AsyncWebhookClient(activation.response_url, timeout=5).send(
-            text=text, blocks=blocks, response_type="ephemeral", replace_original=True
-        )
-    except (OSError, TimeoutError, aiohttp.ClientError) as exc:
-        log.info("could not replace the consent link: %r", exc)
-        return
-    if answer.status_code != 200:
-        log.info("Slack did not replace the consent link: %s %s", answer.status_code, answer.body[:100])
 
 
 async def ponto_webhook(request: Request) -> JSONResponse:
