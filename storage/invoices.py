@@ -44,6 +44,7 @@ class Change:
     number: str
     kind: str
     fields: dict[str, tuple[object, object]]
+    currency: str = "EUR"  # the invoice's currency after the import: what its amounts are written in
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ async def upsert(session: AsyncSession, workspace_id: int, rows: Sequence[Invoic
                     for f in FIELDS
                     if getattr(current, f) != getattr(data, f)
                 }
-                changes.append(Change(data.number, data.kind, differs))
+                changes.append(Change(data.number, data.kind, differs, data.currency))
             for name in FIELDS:
                 setattr(current, name, getattr(data, name))
             current.source = source

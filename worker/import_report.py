@@ -32,8 +32,9 @@ def _value(name: str, value: object, currency: str) -> str | None:
 
 
 def _currencies(change: Change) -> tuple[str, str]:
-    before, after = change.fields.get("currency", (None, None))
-    return str(before or after or "EUR"), str(after or before or "EUR")
+    """The currency of the old and of the new amount (the same unless the currency changed too)."""
+    before, _after = change.fields.get("currency", (change.currency, change.currency))
+    return str(before), change.currency
 
 
 def change_json(change: Change) -> dict[str, Any]:

@@ -23,5 +23,5 @@ async def test_a_reimport_names_the_fields_it_changed_and_only_those(sessions: a
         )
     assert (result.updated, result.unchanged) == (1, 1)
     assert result.changes == [
-        Change("INV-1", "sales", {"due_date": (date(2026, 10, 31), None), "amount": (10_000, 12_000)})
+        Change("INV-1", "sales", {"due_date": (date(2026, 10, 31), None), "amount": (10_000, 12_000)}, "EUR")
     ]

@@ -19,8 +19,13 @@ def test_a_change_is_said_field_by_field_for_people() -> None:
 
 
 def test_a_change_in_currency_reads_each_amount_in_its_own() -> None:
-    yen = Change("INV-8", "sales", {"amount": (1_000, 1_000), "currency": ("EUR", "JPY")})
+    yen = Change("INV-8", "sales", {"amount": (1_000, 1_000), "currency": ("EUR", "JPY")}, "JPY")
     assert change_json(yen)["changed"]["amount"] == {"from": "10.00", "to": "1000"}
+
+
+def test_an_amount_changed_alone_is_read_in_the_invoices_own_currency() -> None:
+    yen = Change("INV-9", "sales", {"amount": (1_000, 1_200)}, "JPY")  # the currency did not change
+    assert change_json(yen)["changed"]["amount"] == {"from": "1000", "to": "1200"}
 
 
 def test_a_change_for_programs_keeps_field_names_and_plain_values() -> None:
