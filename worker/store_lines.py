@@ -1,7 +1,8 @@
 """Store one account's lines and, in the same transaction, queue what they cause (messages, matches).
 
-The lines come from a spool and are stored a chunk at a time, so a burst of any size costs the memory
-of one chunk; the chunks' rows are let go once written, and only their ids are kept for matching.
+The lines come from a spool and are stored a chunk at a time; the chunks' rows are let go once
+written, and only their ids are kept, to be read back a chunk at a time for matching (one more query
+per chunk, the price of telling the burst before deciding it).
 """
 
 from __future__ import annotations
