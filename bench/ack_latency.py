@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from harness.server import Server, connect, free_port, stand_ins_as_processes
+from harness.server import Server, connect, free_port, listening, stand_ins_as_processes
 
 from .ingest import KEY, OPEN_INVOICES, Setup, import_invoices, seed_lines
 
@@ -103,13 +103,8 @@ def bare_bolt_times(response_url: str) -> tuple[list[float], list[float]]:
     process = subprocess.Popen([sys.executable, "-m", "bench.bare_bolt", str(port), SECRET])
     url = f"http://127.0.0.1:{port}/slack/events"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.post(url, content=b"", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        if not listening(port):
+            raise RuntimeError("the bare bolt app did not start")
         single = asyncio.run(series(url, response_url, rounds=IDLE_ROUNDS, at_once=1))
         concurrent = asyncio.run(series(url, response_url, rounds=IDLE_ROUNDS, at_once=CONCURRENT))
         return single, concurrent

@@ -334,15 +334,22 @@ def start_stand_in(side: str, port: int, app_url: str, workdir: Path, *extra: st
         stderr=subprocess.STDOUT,
         env={k: v for k, v in os.environ.items() if k not in REAL_SERVICE_VARIABLES},
     )
-    deadline = time.monotonic() + 30
+    if listening(port):
+        return process
+    process.kill()
+    raise RuntimeError(f"the {side} stand-in did not start")
+
+
+def listening(port: int, timeout: float = 30) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port` within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process
+            return True
         except OSError:
             time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"the {side} stand-in did not start")
+    return False
 
 
 @dataclass(frozen=True)
