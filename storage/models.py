@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -27,6 +27,11 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# SENTINEL: tables written a thousand rows at a time carry an integer that SQLAlchemy fills per INSERT, so
+# that SQLite (whose RETURNING order is not guaranteed) can insert them in one statement per batch and
+# still hand each row its id; without it, SQLite falls back to one INSERT per row.
 
 
 def utcnow() -> datetime:
@@ -152,6 +157,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # see SENTINEL
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(64))
@@ -196,7 +202,8 @@ class BankTransaction(Base):
     remittance_information_type: Mapped[str | None] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
     end_to_end_id: Mapped[str | None] = mapped_column(String(64))
-    raw: Mapped[dict[str, Any]]
+    # Ponto's body as sent: compared when a line is listed again, otherwise never read (so not loaded).
+    raw: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -276,6 +283,7 @@ class Match(Base):
     __tablename__ = "matches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # see SENTINEL
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     transaction_id: Mapped[int] = mapped_column(ForeignKey("bank_transactions.id", ondelete="CASCADE"), unique=True)
     decision: Mapped[str] = mapped_column(String(8))  # auto | ask | none
@@ -294,6 +302,7 @@ class Allocation(Base):
     __tablename__ = "allocations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # see SENTINEL
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)

@@ -6,6 +6,7 @@ without delivering a message twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -202,6 +203,15 @@ async def release(session: AsyncSession, message_ids: list[int]) -> None:
         )
 
 
+async def by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, OutboxMessage]:
+    """These messages by id (those not found are left out)."""
+    found: dict[int, OutboxMessage] = {}
+    for start in range(0, len(ids), 500):  # inside every engine's limit of bound parameters
+        query = select(OutboxMessage).where(OutboxMessage.id.in_(ids[start : start + 500]))
+        found.update({message.id: message for message in await session.scalars(query)})
+    return found
+
+
 async def revise(session: AsyncSession, dedupe_key: str, payload: dict[str, Any], *, now: datetime) -> None:
     """New content for the message queued under `dedupe_key` (see `revise_message`)."""
     original = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
@@ -210,7 +220,7 @@ async def revise(session: AsyncSession, dedupe_key: str, payload: dict[str, Any]
 
 
 async def revise_message(
-    session: AsyncSession, original: OutboxMessage, payload: dict[str, Any], *, now: datetime
+    session: AsyncSession, original: OutboxMessage, payload: dict[str, Any], *, now: datetime, flush: bool = True
 ) -> None:
     """New content for a message: still queued, it is replaced; already posted, an edit is queued."""
     if original.status == "pending":
@@ -226,4 +236,5 @@ async def revise_message(
                 next_attempt_at=now,
             )
         )
-    await session.flush()
+    if flush:  # a caller revising many messages flushes once, after the last
+        await session.flush()

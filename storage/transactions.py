@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from .models import BankAccount, BankTransaction, Match, table_of
 
@@ -44,8 +45,13 @@ async def upsert(session: AsyncSession, account: BankAccount, rows: Sequence[Tra
     ids = sorted({row.ponto_id for row in rows})
     existing: dict[str, BankTransaction] = {}
     for start in range(0, len(ids), LOOKUP_CHUNK):  # inside every engine's limit of bound parameters
-        query = select(BankTransaction).where(
-            BankTransaction.account_id == account.id, BankTransaction.ponto_id.in_(ids[start : start + LOOKUP_CHUNK])
+        query = (
+            select(BankTransaction)
+            .where(
+                BankTransaction.account_id == account.id,
+                BankTransaction.ponto_id.in_(ids[start : start + LOOKUP_CHUNK]),
+            )
+            .options(undefer(BankTransaction.raw))
         )
         existing.update({t.ponto_id: t for t in await session.scalars(query)})
     new: dict[str, TransactionData] = {}
@@ -59,18 +65,21 @@ async def upsert(session: AsyncSession, account: BankAccount, rows: Sequence[Tra
                 setattr(current, name, value)
             updated.append(current)
     created: list[BankTransaction] = []
-    if new:  # Core multi-row INSERT ... RETURNING id (~9x faster than the ORM's bulk path), then read back
+    if new:  # Core multi-row INSERT ... RETURNING, then read back
         values = [
             {"workspace_id": account.workspace_id, "account_id": account.id, **row.__dict__} for row in new.values()
         ]
         table = table_of(BankTransaction)
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        inserted: list[int] = list(await session.scalars(statement, values))
+        # Each row's id found by its Ponto id (unique in the account), not by RETURNING's order: asking for
+        # that order makes SQLite insert one row per statement.
+        statement = insert(table).returning(table.c.id, table.c.ponto_id)
+        inserted = {ponto_id: id_ for id_, ponto_id in await session.execute(statement, values)}
+        ids_in_order = [inserted[ponto_id] for ponto_id in new]
         loaded: dict[int, BankTransaction] = {}
-        for start in range(0, len(inserted), LOOKUP_CHUNK):
-            chunk = select(BankTransaction).where(BankTransaction.id.in_(inserted[start : start + LOOKUP_CHUNK]))
+        for start in range(0, len(ids_in_order), LOOKUP_CHUNK):
+            chunk = select(BankTransaction).where(BankTransaction.id.in_(ids_in_order[start : start + LOOKUP_CHUNK]))
             loaded.update({tx.id: tx for tx in await session.scalars(chunk)})
-        created = [loaded[i] for i in inserted]
+        created = [loaded[i] for i in ids_in_order]
     await session.flush()
     return UpsertResult(created, updated)
 

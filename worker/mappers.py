@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -15,15 +16,21 @@ from storage.models import BankAccount, BankTransaction, InvoiceRow
 from .notices import AccountView, BankLineView, InvoiceView
 
 
+def json_text(value: Any) -> str:
+    """A body parsed from JSON written back as JSON text; its Decimals become strings, no digit lost."""
+    return json.dumps(value, default=_decimal_text, separators=(",", ":"))
+
+
 def jsonable(value: Any) -> Any:
-    """Decimals become strings so the raw body can be stored as JSON without losing digits."""
-    if isinstance(value, dict):
-        return {key: jsonable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [jsonable(item) for item in value]
+    """Decimals become strings so the raw body can be stored as JSON without losing digits (a round trip
+    through the C encoder and decoder: several times faster than walking the body in Python)."""
+    return json.loads(json_text(value))
+
+
+def _decimal_text(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value)
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 # -- into storage -------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ class MatchingBatch:
                 )
                 messages.append((match, stage(session, self.workspace, paid, now=now), "paid"))
             else:
-                asked = await current_question(session, self.workspace, match, known=self.by_number)
+                asked = await current_question(session, self.workspace, match, known=self.by_number, line=(tx, account))
                 if asked.closing is not None:
                     match.status = "none"  # this batch paid every invoice it could name: nothing to choose
                 messages.append((match, stage(session, self.workspace, asked, now=now), "question"))

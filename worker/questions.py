@@ -12,24 +12,31 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import invoices as invoice_store, matches
+from storage import accounts as account_store, invoices as invoice_store, matches, outbox, transactions
 from storage.models import BankAccount, BankTransaction, InvoiceRow, Match, Workspace
 
 from .mappers import invoice_view, line_view
-from .notices import MatchQuestion
-from .notify import revise_message
+from .notices import MatchQuestion, encode
 from .views import Closing, PaidElsewhere
 
 
 async def current_question(
-    session: AsyncSession, workspace: Workspace, match: Match, *, known: Mapping[str, InvoiceRow] | None = None
+    session: AsyncSession,
+    workspace: Workspace,
+    match: Match,
+    *,
+    known: Mapping[str, InvoiceRow] | None = None,
+    line: tuple[BankTransaction, BankAccount | None] | None = None,
 ) -> MatchQuestion:
     """The question as it should read now: only the named invoices still open, with what is open on each.
 
-    `known`: invoice rows the caller holds already (by number); read only when one is missing."""
-    tx = await session.get(BankTransaction, match.transaction_id)
-    assert tx is not None
-    account = await session.get(BankAccount, tx.account_id)
+    `known`: invoice rows the caller holds already (by number); read only when one is missing.
+    `line`: the match's bank line and its account, when the caller holds them (else they are read)."""
+    if line is None:
+        found = await session.get(BankTransaction, match.transaction_id)
+        assert found is not None
+        line = (found, await session.get(BankAccount, found.account_id))
+    tx, account = line
     numbers: list[str] = list(match.candidates.get("numbers", []))
     if known is not None and all(n in known for n in numbers):
         rows = {n: known[n] for n in numbers}
@@ -71,14 +78,20 @@ async def refresh_questions(
 
     `questions`: the unanswered ones naming them, when the caller keeps track (else they are read);
     `known`: invoice rows the caller holds (see current_question)."""
-    edited = 0
     naming = await matches.pending_naming(session, workspace.id, set(numbers)) if questions is None else questions
+    naming = [match for match in naming if match.id != skip]
+    # Read together, not one query per question: a burst that pays many invoices edits many questions.
+    lines = {tx.id: tx for tx in await transactions.by_ids(session, [m.transaction_id for m in naming])}
+    accounts = {a.id: a for a in await account_store.by_ids(session, {tx.account_id for tx in lines.values()})}
+    messages = await outbox.by_ids(session, [m.question_outbox_id for m in naming if m.question_outbox_id is not None])
     for match in naming:
-        if match.id == skip:
-            continue
-        question = await current_question(session, workspace, match, known=known)
+        tx = lines[match.transaction_id]
+        line = (tx, accounts.get(tx.account_id))
+        question = await current_question(session, workspace, match, known=known, line=line)
         if question.closing is not None:
             match.status = "none"  # nothing left to choose: the line is decided again when invoices arrive
-        await revise_message(session, match.question_outbox_id, question, now=now)
-        edited += 1
-    return edited
+        message = messages.get(match.question_outbox_id) if match.question_outbox_id is not None else None
+        if message is not None:
+            await outbox.revise_message(session, message, encode(question), now=now, flush=False)
+    await session.flush()
+    return len(naming)

@@ -17,7 +17,7 @@ from typing import IO
 
 from ponto import Transaction
 
-from .mappers import jsonable
+from .mappers import json_text
 
 
 class LineSpool:
@@ -38,7 +38,7 @@ class LineSpool:
 
     def put(self, tx: Transaction) -> None:
         """Keep `tx`, replacing an earlier version of the same line (its place in the order is kept)."""
-        body = json.dumps(jsonable(dict(tx.raw)), separators=(",", ":")).encode()
+        body = json_text(dict(tx.raw)).encode()
         self._file.seek(0, 2)
         self._where[tx.id] = (self._file.tell(), len(body))
         self._file.write(body)

@@ -358,3 +358,62 @@ async def test_a_burst_stored_in_chunks_is_told_and_decided_as_one(world: World,
     async with world.sessions() as session:
         decided = list(await session.scalars(select(Match.transaction_id)))
     assert len(decided) == len(set(decided)) >= 11  # each new line decided once (the others: nothing open then)
+
+
+async def test_a_burst_is_written_in_a_few_statements_not_one_per_line(world: World) -> None:
+    """No per-line round trips: 80 new lines (3 paying an invoice, 12 asking which of two) are inserted,
+    decided and announced in a handful of INSERT statements. On SQLite this needs the sentinel columns
+    and an unordered RETURNING (an ordered one makes SQLAlchemy insert row by row)."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from invoices import Invoice
+    from storage import invoices as invoice_store
+    from storage.models import Allocation, Match
+    from worker import mappers
+
+    syncer = world.syncer(digest_threshold=5)
+    await syncer.sync(world.connection_id)
+    async with world.sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, "T1")
+        assert workspace is not None
+        clear = [
+            Invoice(f"2026-10{n:02d}", "sales", date(2026, 1, 5), None, "EUR", 4_321_00 + n, None, "Hoeve BV")
+            for n in range(3)
+        ]
+        twins = [
+            Invoice(f"2026-20{n:02d}", "sales", date(2026, 1, 5), None, "EUR", 777_00, None, "Twin NV")
+            for n in range(2)
+        ]
+        await invoice_store.upsert(session, workspace.id, [mappers.invoice_data(i) for i in clear + twins], source="t")
+    account = (await world.accounts())[0]
+    given = [
+        {
+            "amount": f"{4321 + n / 100:.2f}",
+            "counterpartName": "Hoeve BV",
+            "remittanceInformation": f"factuur 2026-10{n:02d}",
+        }
+        for n in range(3)
+    ] + [{"amount": "777.00", "counterpartName": "Twin NV", "remittanceInformation": "betaling"} for _ in range(12)]
+    await world.control("transactions", {"account_id": account, "transactions": given, "webhook": False})
+    await world.control("transactions", {"account_id": account, "count": 65, "webhook": False, "seed": 5})
+    inserts: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement.split("(")[0].split()[-1])
+
+    engine = world.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = await syncer.sync(world.connection_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert report.created == 80
+    async with world.sessions() as session:
+        decisions = list(await session.scalars(select(Match.decision)))
+        allocations = int(await session.scalar(select(func.count()).select_from(Allocation)) or 0)
+    assert decisions.count("auto") == 3 and allocations == 3 and decisions.count("ask") == 12  # all kinds
+    per_table = {table: inserts.count(table) for table in set(inserts)}
+    assert max(per_table.values()) <= 3, per_table  # row by row: 80 for the lines, 15 for the matches
