@@ -43,11 +43,12 @@ def parse_csv(text: str, source: str) -> list[Invoice]:
     unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
     if unknown:
         raise InvoiceError(source, "line 1 (header)", f"unknown column(s) {', '.join(unknown)}")
+    keys = {name: _key(name) for name in reader.fieldnames or []}  # once, not per cell
     invoices = []
     for index, raw in enumerate(reader, start=2):
         if index - 1 > MAX_ROWS:  # the header is line 1
             raise InvoiceError(source, f"line {index}", f"more than {MAX_ROWS} rows; split the file")
-        row = {_key(k): (v or "").strip() for k, v in raw.items() if k is not None}
+        row = {keys[k]: (v or "").strip() for k, v in raw.items() if k is not None}
         if not any(row.values()):
             continue
         invoices.append(_row(row, source, index))
