@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
@@ -14,9 +15,16 @@ config = context.config
 target_metadata = Base.metadata
 
 
+MIGRATION_LOCK = 0x706F6E746F  # any constant: every process of this app takes the same advisory lock
+
+
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Processes starting together migrate one after the other: the second waits here, then finds
+            # the schema at head and does nothing. Released when the transaction ends.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

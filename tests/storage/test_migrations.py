@@ -36,3 +36,27 @@ async def test_upgrade_twice_is_a_no_op(database_url: str, sessions: async_sessi
         kept = list(await session.scalars(select(Workspace.team_id)))
         after = (await session.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
     assert kept == ["TKEEP"] and after == before
+
+
+async def test_processes_starting_together_on_postgresql_migrate_once() -> None:
+    """Three upgrades of one fresh PostgreSQL database at once (as web and worker processes starting
+    together): one applies the history, the others wait for it and find nothing to do."""
+    import asyncio
+    import sys
+
+    from sqlalchemy import text
+
+    from storage import create_engine
+    from tests.support.databases import postgres_url_or_skip
+
+    async for url in postgres_url_or_skip():
+        code = f"from storage.migrate import upgrade; upgrade({url!r})"
+        starting = [await asyncio.create_subprocess_exec(sys.executable, "-c", code) for _ in range(3)]
+        assert [await process.wait() for process in starting] == [0, 0, 0]
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+        finally:
+            await engine.dispose()
+        assert len(versions) == 1
