@@ -224,6 +224,17 @@ class SyncState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Heartbeat(Base):
+    """A background process saying it is alive: /healthz finds out from these whether any worker runs."""
+
+    __tablename__ = "heartbeats"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)  # host:pid, as leases name it
+    role: Mapped[str] = mapped_column(String(16))  # "worker" (sync and delivery) or "serve" with its own worker
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class WebhookEvent(Base):
     """A verified Ponto webhook, recorded once (by event id) and processed by the worker."""
 

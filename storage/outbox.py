@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from .db import affected
 from .models import OutboxMessage, Workspace
 
 LEASE = timedelta(seconds=60)
+CLAIM_LOCK = 0x6F7574626F78  # the advisory lock every process's claim takes on PostgreSQL
 PLAIN_TEXT_NOTE = "sent as plain text"  # Slack refused the layout; the words went out without it
 
 
@@ -71,22 +72,43 @@ def _claimable(now: datetime) -> Any:
 async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int = 50, lease: timedelta = LEASE, owner: str | None = None
 ) -> list[OutboxMessage]:
-    """Lease up to `limit` due messages, oldest first; a row leased elsewhere is skipped."""
-    ids = list(
-        await session.scalars(select(OutboxMessage.id).where(_claimable(now)).order_by(OutboxMessage.id).limit(limit))
-    )
-    claimed: list[int] = []
-    for message_id in ids:
-        result = await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, _claimable(now))
-            .values(lease_until=now + lease, lease_owner=owner, claims=OutboxMessage.claims + 1)
+    """Lease up to `limit` due messages, oldest first, from channels no other process is delivering to:
+    a channel's messages go through one process at a time, so they arrive in order however many run.
+
+    On PostgreSQL claims are taken one process after the other (a transaction-scoped advisory lock,
+    held for the few milliseconds of the claim), so two processes can never split one channel between
+    them; SQLite serves one process."""
+    if (await session.connection()).dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
+    other = aliased(OutboxMessage)
+    busy = (
+        select(other.id)
+        .where(
+            other.workspace_id == OutboxMessage.workspace_id,
+            other.channel == OutboxMessage.channel,
+            other.status == "pending",
+            other.lease_until > now,
+            other.lease_owner.is_distinct_from(owner),  # no owner: a caller that is the only process
         )
-        if affected(result) == 1:
-            claimed.append(message_id)
-    if not claimed:
+        .exists()
+    )
+    ids = list(
+        await session.scalars(
+            select(OutboxMessage.id).where(_claimable(now), ~busy).order_by(OutboxMessage.id).limit(limit)
+        )
+    )
+    if not ids:
         return []
-    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id))
+    claimed = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), _claimable(now), ~busy)  # again, as one atomic statement
+        .values(lease_until=now + lease, lease_owner=owner, claims=OutboxMessage.claims + 1)
+        .returning(OutboxMessage.id)
+    )
+    chosen = sorted(claimed)
+    if not chosen:
+        return []
+    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(chosen)).order_by(OutboxMessage.id))
     return list(rows)
 
 

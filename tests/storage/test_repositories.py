@@ -157,8 +157,40 @@ async def test_the_claim_takes_the_oldest_due_first_up_to_the_limit_in_order(ses
     assert {m.lease_owner for m in first} == {"w1"} and {m.claims for m in first} == {1}
     assert {m.lease_until for m in first} == {NOW + outbox.LEASE}
     async with sessions.begin() as session:
-        rest = await outbox.claim_due(session, now=NOW, limit=10)
+        assert await outbox.claim_due(session, now=NOW, limit=10, owner="w2") == []  # w1 is delivering there
+        rest = await outbox.claim_due(session, now=NOW, limit=10, owner="w1")
     assert [m.id for m in rest] == ids[2:]
+
+
+async def test_two_processes_never_split_one_channel(database_url: str) -> None:
+    """Claims racing from two processes (two engines): each channel's due messages go to one of them,
+    never some to each, so a channel's messages are posted in order; the other channel is free."""
+    import asyncio
+
+    from storage import create_engine, make_sessionmaker
+    from storage.migrate import upgrade_async
+
+    await upgrade_async(database_url)
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        makers = [make_sessionmaker(engine) for engine in engines]
+        async with makers[0].begin() as session:
+            workspace = await workspaces.get_or_create(session, "T1", finance_channel="C1")
+            for n in range(12):
+                outbox.stage(
+                    session, workspace_id=workspace.id, channel=f"C{n % 2}", kind="k", payload={"n": n}, now=NOW
+                )
+
+        async def claim(maker: async_sessionmaker, owner: str, limit: int) -> list[tuple[str, int]]:
+            async with maker.begin() as session:
+                return [(m.channel, m.id) for m in await outbox.claim_due(session, now=NOW, limit=limit, owner=owner)]
+
+        for _ in range(3):  # limits that differ: the one asking more would reach past the other's rows
+            first, second = await asyncio.gather(claim(makers[0], "p1", 2), claim(makers[1], "p2", 6))
+            assert not {c for c, _ in first} & {c for c, _ in second}, (first, second)
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 async def test_a_message_is_due_at_its_time_and_a_lease_ends_at_its_time(sessions: async_sessionmaker) -> None:
@@ -173,3 +205,38 @@ async def test_a_message_is_due_at_its_time_and_a_lease_ends_at_its_time(session
         assert await outbox.claim_due(session, now=later + timedelta(seconds=29)) == []
         (again,) = await outbox.claim_due(session, now=later + timedelta(seconds=30), owner="w2")
     assert (again.id, again.lease_owner, again.claims) == (message_id, "w2", 2)  # a dead deliverer's row taken over
+
+
+async def test_on_postgresql_a_claim_waits_for_another_process_claim_to_finish(database_url: str) -> None:
+    """The claims of two processes are taken one after the other: while one holds the claim lock (its
+    transaction open), another's claim waits, then sees the first one's leases."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from storage import create_engine, make_sessionmaker
+    from storage.migrate import upgrade_async
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one process")
+    await upgrade_async(database_url)
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        holder, claimer = (make_sessionmaker(engine) for engine in engines)
+        async with holder.begin() as session:
+            workspace = await workspaces.get_or_create(session, "T1", finance_channel="C1")
+            outbox.stage(session, workspace_id=workspace.id, channel="C1", kind="k", payload={}, now=NOW)
+        async with holder.begin() as first:
+            await first.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": outbox.CLAIM_LOCK})
+
+            async def claim() -> list[object]:
+                async with claimer.begin() as session:
+                    return list(await outbox.claim_due(session, now=NOW, owner="p2"))
+
+            waiting = asyncio.create_task(claim())
+            done, _ = await asyncio.wait({waiting}, timeout=0.5)
+            assert not done  # held up by the first process's claim
+        assert len(await asyncio.wait_for(waiting, timeout=5)) == 1
+    finally:
+        for engine in engines:
+            await engine.dispose()
