@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from storage import outbox, workspaces
 from storage.models import OutboxMessage
+from worker import metrics
 from worker.idle import idle
 from worker.notices import SlackPaused
 
@@ -110,6 +111,7 @@ class Notifier:
             channel_id, ts = await self._send(client, row, team_id, text, blocks)
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "unknown_error")
+            metrics.SLACK_ERRORS.labels(error).inc()
             if error in PLAIN_TEXT_FALLBACK and blocks:  # the words still go out, rather than nothing
                 log.error("outbox %s (%s): Slack refused the layout (%s); sending plain text", row.id, row.kind, error)
                 plain = f"{text}\n_(shown as plain text: Slack refused this message's layout)_"
@@ -124,10 +126,12 @@ class Notifier:
             await self._retry(row, error, settled=exc.response.status_code < 500)
             return "hold_channel"
         except (aiohttp.ClientError, TimeoutError) as exc:
+            metrics.SLACK_ERRORS.labels("network").inc()
             await self._retry(row, f"{type(exc).__name__}: {exc}", settled=False)
             return "hold_channel"
         async with self._sessions.begin() as session:
             await outbox.mark_sent(session, row.id, channel_id=channel_id, ts=ts, now=self._clock(), note=note or None)
+        metrics.DELIVERY_SECONDS.observe(max(0.0, (self._clock() - row.created_at).total_seconds()))
         return "sent"
 
     async def _send(

@@ -7,7 +7,7 @@ import socket
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -181,18 +181,10 @@ class Server:
             connection.execute(sql, params)
 
 
-def start_server(
-    workdir: Path,
-    env: Mapping[str, str] | None = None,
-    timeout: float = 40,
-    *,
-    port: int | None = None,
-    slack_base: str = "",
-    ponto_base: str = "",
-) -> Server:
-    port = port or free_port()
+def process_env(workdir: Path, env: Mapping[str, str] | None) -> dict[str, str]:
+    """What every process of the app started by the tests gets: a database and key in `workdir`."""
     base_env = {k: v for k, v in os.environ.items() if k not in REAL_SERVICE_VARIABLES}
-    full_env = {
+    return {
         **base_env,
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'app.db'}",
         "KEY_DIR": str(key_dir_of(workdir)),  # a generated key lives outside the database's folder
@@ -201,10 +193,36 @@ def start_server(
         "SYNC_INTERVAL_MINUTES": "60",
         **(env or {}),
     }
+
+
+def start_worker(workdir: Path, env: Mapping[str, str], name: str, *args: str) -> subprocess.Popen[bytes]:
+    """`ponto-slack worker` as its own process, logging to `workdir/<name>.log`."""
+    log_file = (workdir / f"{name}.log").open("ab")
+    return subprocess.Popen(
+        cli_command("worker", *args),
+        cwd=workdir,
+        env=process_env(workdir, env),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def start_server(
+    workdir: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 40,
+    *,
+    port: int | None = None,
+    slack_base: str = "",
+    ponto_base: str = "",
+    args: Sequence[str] = (),
+) -> Server:
+    port = port or free_port()
+    full_env = process_env(workdir, env)
     log_path = workdir / "server.log"
     log_file = log_path.open("ab")
     process = subprocess.Popen(
-        cli_command("serve", "--port", str(port)),
+        cli_command("serve", "--port", str(port), *args),
         cwd=workdir,
         env=full_env,
         stdout=log_file,
@@ -361,13 +379,14 @@ class Services:
     slack_base: str
     env: dict[str, str]  # the server's settings: the stand-ins as the real services
 
-    def start(self, workdir: Path, extra: Mapping[str, str] | None = None) -> Server:
+    def start(self, workdir: Path, extra: Mapping[str, str] | None = None, *args: str) -> Server:
         return start_server(
             workdir,
             {**self.env, **(extra or {})},
             port=self.app_port,
             slack_base=self.slack_base,
             ponto_base=self.ponto_base,
+            args=args,
         )
 
 

@@ -225,6 +225,13 @@ async def release(session: AsyncSession, message_ids: list[int]) -> None:
         )
 
 
+async def depth(session: AsyncSession) -> tuple[int, datetime | None]:
+    """Messages waiting to be delivered, and when the oldest of them was queued."""
+    query = select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
+    count, oldest = (await session.execute(query)).one()
+    return int(count or 0), oldest
+
+
 async def by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, OutboxMessage]:
     """These messages by id (those not found are left out)."""
     found: dict[int, OutboxMessage] = {}

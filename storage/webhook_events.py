@@ -41,8 +41,14 @@ async def record(
 
 
 async def unprocessed(session: AsyncSession, limit: int = 200) -> list[WebhookEvent]:
+    """Events not processed yet, oldest first, locked until the caller's transaction ends: on PostgreSQL
+    another worker skips them (SKIP LOCKED) rather than applying them twice; SQLite ignores the clause."""
     rows = await session.scalars(
-        select(WebhookEvent).where(WebhookEvent.processed_at.is_(None)).order_by(WebhookEvent.id).limit(limit)
+        select(WebhookEvent)
+        .where(WebhookEvent.processed_at.is_(None))
+        .order_by(WebhookEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
     return list(rows)
 

@@ -15,6 +15,7 @@ from sandbox.ponto_webhooks import DEFAULT_AUDIENCE
 
 from .lifespan import resources
 from .limits import RequestLimits
+from .metrics import metrics_endpoint
 from .routes.api import get_invoices, post_invoices
 from .routes.health import healthz
 from .routes.ponto import ponto_callback, ponto_reauthorized, ponto_webhook
@@ -23,8 +24,9 @@ from .settings import Settings
 from .wiring import Wiring
 
 
-def create_app(settings: Settings, *, self_url: str | None = None) -> Starlette:
-    """The whole product; `self_url` is how this process reaches itself (defaults to PUBLIC_URL)."""
+def create_app(settings: Settings, *, self_url: str | None = None, run_worker: bool = True) -> Starlette:
+    """The whole product; `self_url` is how this process reaches itself (defaults to PUBLIC_URL);
+    `run_worker=False` serves only, leaving sync and delivery to `ponto-slack worker` processes."""
     self_url = (self_url or settings.public_url).rstrip("/")
     wiring = Wiring.of(settings, self_url)
     routes: list[BaseRoute] = [
@@ -35,6 +37,7 @@ def create_app(settings: Settings, *, self_url: str | None = None) -> Starlette:
         Route("/ponto/reauthorized", ponto_reauthorized, methods=["GET"]),
         Route("/ponto/webhooks", ponto_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/api/invoices", post_invoices, methods=["POST"]),
         Route("/api/invoices", get_invoices, methods=["GET"]),
     ]
@@ -51,7 +54,7 @@ def create_app(settings: Settings, *, self_url: str | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        async with resources(settings, wiring) as state:
+        async with resources(settings, wiring, run_worker=run_worker) as state:
             yield state
 
     limits = Middleware(RequestLimits, slack_signing_secret=wiring.slack_signing_secret)

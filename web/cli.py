@@ -1,4 +1,4 @@
-"""`ponto-slack`: serve, db upgrade, sync, invoices import, reconcile, tokens create, keys rotate, sandbox."""
+"""`ponto-slack`: serve, worker, db upgrade, sync, invoices import, reconcile, tokens create, keys rotate, sandbox."""
 
 from __future__ import annotations
 
@@ -23,10 +23,17 @@ def parser() -> argparse.ArgumentParser:
         made: argparse.ArgumentParser = parent.add_parser(name, help=what, description=what, formatter_class=defaults)
         return made
 
-    serve = command(commands, "serve", "run the web app, the bot and the worker")
+    serve = command(commands, "serve", "run the web app, the bot and (unless --no-worker) the worker")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on; PUBLIC_URL follows it unless set")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="serve only: sync and delivery are left to `ponto-slack worker`"
+    )
     serve.set_defaults(run=cli_server.serve)
+    worker = command(commands, "worker", "sync, match and deliver to Slack, without serving (any number of them)")
+    worker.add_argument("--grace", type=float, default=60.0, help="seconds to finish the work in flight after SIGTERM")
+    worker.add_argument("--metrics-port", type=int, help="serve this process's /metrics on this port")
+    worker.set_defaults(run=cli_server.worker)
     db = command(commands, "db", "database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     command(db_commands, "upgrade", "apply the migrations to DATABASE_URL").set_defaults(run=cli_server.db_upgrade)

@@ -33,7 +33,7 @@ def sync(args: argparse.Namespace) -> int:
 
     from storage import connections
 
-    from .lifespan import core_resources
+    from .core import core_resources
     from .wiring import Wiring
 
     settings = Settings.from_env()

@@ -62,7 +62,7 @@ def serve(args: argparse.Namespace) -> int:
     if not settings.public_url_given:  # the default follows --port
         settings = replace(settings, public_url=f"http://127.0.0.1:{args.port}")
     self_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-    app = create_app(settings, self_url=f"http://{self_host}:{args.port}")
+    app = create_app(settings, self_url=f"http://{self_host}:{args.port}", run_worker=not args.no_worker)
     print(banner(settings, args.host, args.port), flush=True)
     # X-Forwarded-For is believed only from TRUSTED_PROXIES: the consenting person's address is sent to Ponto.
     proxies = settings.trusted_proxies or ""
@@ -75,6 +75,17 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
     )
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Sync, match and deliver until SIGTERM or SIGINT, then finish the work in flight and stop."""
+    import asyncio
+
+    from .worker_process import run_worker
+
+    settings = Settings.from_env()
+    asyncio.run(run_worker(settings, grace_seconds=args.grace, metrics_port=args.metrics_port))
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,12 +10,10 @@ from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
 
-from bot.notifier import Notifier
 from ponto import PontoClient, PontoOAuth
 from ponto.webhooks import KeyCache
 from storage import TokenCipher
 from worker.activation import PontoApp
-from worker.loop import Worker
 
 
 @dataclass(frozen=True)
@@ -25,8 +23,7 @@ class AppState:
     ponto_app: PontoApp
     ponto_oauth: PontoOAuth
     make_ponto_client: Callable[[str], PontoClient]  # a client for one access token (the callback)
-    notifier: Notifier
-    worker: Worker
+    wake: Callable[[str], Awaitable[None]]  # "sync" or "deliver": tell the background loops, here or elsewhere
     webhook_keys: KeyCache | None  # None: webhooks are not configured (503)
     webhook_audience: str | None
     slack_handler: AsyncSlackRequestHandler

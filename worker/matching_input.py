@@ -17,6 +17,7 @@ from matching import Decision, Matcher
 from storage import accounts as account_store, invoices as invoice_store, matches, transactions, workspaces
 from storage.models import Allocation, BankAccount, BankTransaction, InvoiceRow, Match, OutboxMessage, Workspace
 
+from . import metrics
 from .mappers import bank_line, invoice_data, invoice_view, line_view, residual_item
 from .notices import InvoicePaid
 from .notify import stage
@@ -69,6 +70,8 @@ class MatchingBatch:
             decision = odd.get(tx.id) or next(decisions)
             applied = self._apply(decision) if decision.decision == "auto" else {}
             decided.append((tx, decision, applied))
+        for _tx, decision, _applied in decided:
+            metrics.MATCHES.labels(decision.decision).inc()
         nothing = [(tx.id, "none", _stored(d)) for tx, d, _ in decided if d.decision == "none"]
         await matches.create_many(session, workspace_id=self.workspace.id, decisions=nothing, now=now)
         said = [

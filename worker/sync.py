@@ -9,6 +9,7 @@ own modules: `reading` (the synchronization dance), `alerts` (account changes), 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from ponto import PontoClient, PontoError, ReconnectRequired, TokenSource
 from storage import accounts as account_store, sync_states, transactions
 from storage.models import PontoConnection, Workspace
 
-from . import alerts, announce, reading
+from . import alerts, announce, metrics, reading
 from .hints import SyncHints
 from .store_lines import Announcing, store_account_lines
 
@@ -81,12 +82,14 @@ class Syncer:
         """Sync if nobody else is; `hints` maps account ids to synchronization ids from webhooks."""
         report = SyncReport(connection_id)
         now = self._clock()
+        started = time.perf_counter()
         async with self._sessions.begin() as session:
             await sync_states.ensure(session, connection_id, now=now)
             if not await sync_states.acquire(
                 session, connection_id, owner=self._owner, now=now, lease=self._options.lease
             ):
                 report.skipped = True
+                metrics.SYNCS.labels("skipped").inc()
                 return report
             state = await sync_states.ensure(session, connection_id, now=now)
             initial = not state.initial_import_done
@@ -95,9 +98,11 @@ class Syncer:
             await self._run(connection_id, report, hints or SyncHints(), initial=initial)
         except ReconnectRequired as exc:
             report.error = f"reconnect required: {exc}"
+            metrics.PONTO_ERRORS.labels(metrics.ponto_error_kind(exc)).inc()
             await self._mark_broken(connection_id)
         except PontoError as exc:
             report.error = str(exc)
+            metrics.PONTO_ERRORS.labels(metrics.ponto_error_kind(exc)).inc()
             log.warning("sync of connection %s failed: %s", connection_id, exc)
         except Exception as exc:  # a bug or a shape nobody expected: logged, the lease released, retried later
             log.exception("sync of connection %s failed", connection_id)
@@ -113,6 +118,9 @@ class Syncer:
                 next_sync_at=self._clock() + (retry if report.error else self._options.interval),
                 initial_import_done=True if report.error is None else None,
             )
+        metrics.SYNCS.labels("error" if report.error else "ok").inc()
+        metrics.SYNC_SECONDS.observe(time.perf_counter() - started)
+        metrics.TRANSACTIONS.inc(report.created)
         return report
 
     async def _run(self, connection_id: int, report: SyncReport, hints: SyncHints, *, initial: bool) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -38,3 +39,19 @@ async def postgres_url_or_skip() -> AsyncIterator[str]:
         yield f"{base}/{name}"
     finally:
         await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database for tests that start processes (not async), skipped like the above."""
+    name = f"ponto_slack_{secrets.token_hex(4)}"
+    try:
+        asyncio.run(asyncio.wait_for(_admin(f"CREATE DATABASE {name}"), timeout=10))
+    except Exception as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is not reachable: {exc}")
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

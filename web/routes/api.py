@@ -16,6 +16,7 @@ from invoices.json_source import parse_object
 from money import from_minor_units
 from storage import api_tokens, invoices as invoice_store, workspaces
 from storage.models import Workspace
+from storage.wakeups import DELIVER
 from worker.import_report import result_json
 from worker.matching_input import import_and_match
 
@@ -94,7 +95,7 @@ async def post_invoices(request: Request) -> JSONResponse:
         assert workspace is not None
         result, queued = await import_and_match(session, workspace, parsed, source="api", now=state.clock())
     if queued:
-        state.notifier.wake()
+        await state.wake(DELIVER)
     status = 201 if result.created else 200
     return JSONResponse(result_json(result), status_code=status)
 

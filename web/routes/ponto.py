@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 
 from ponto.webhooks import WebhookError, parse_event, verify_with_cache
 from storage import webhook_events
+from storage.wakeups import DELIVER, SYNC
 from worker.activation import ActivationError, Problem, complete_activation
 
 from .. import pages
@@ -37,8 +38,8 @@ async def ponto_callback(request: Request) -> HTMLResponse:
     except ActivationError as exc:
         status = 502 if exc.problem is Problem.PONTO_FAILED else 400
         return HTMLResponse(pages.activation_failed(exc), status_code=status)
-    state.notifier.wake()
-    state.worker.wake()
+    await state.wake(DELIVER)
+    await state.wake(SYNC)
     slack_url = state.slack_return_url(activation.team_id, activation.origin_channel_id)
     return HTMLResponse(pages.activation_done(activation, slack_url))
 
@@ -70,13 +71,13 @@ async def ponto_webhook(request: Request) -> JSONResponse:
             now=state.clock(),
         )
     if new:
-        state.worker.wake()
+        await state.wake(SYNC)
     return JSONResponse({"status": "accepted", "duplicate": not new}, status_code=202)
 
 
 async def ponto_reauthorized(request: Request) -> HTMLResponse:
     """Where Ponto sends the browser after a renewal; the next sync picks up the new expiry date."""
-    app_state(request).worker.wake()
+    await app_state(request).wake(SYNC)
     return HTMLResponse(
         pages.page(
             "Bank access renewed",
