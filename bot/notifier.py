@@ -20,6 +20,7 @@ from storage import outbox, workspaces
 from storage.models import OutboxMessage
 from worker import metrics
 from worker.idle import idle
+from worker.log_context import log_context
 from worker.notices import SlackPaused
 
 from .messages import UnknownMessageKind, render, render_row
@@ -82,7 +83,8 @@ class Notifier:
                 skipped.append(row.id)
                 continue
             claimed_as = row.channel  # a name resolved during delivery becomes the id: hold both
-            outcome = await self._deliver(row, teams.get(row.workspace_id, ""))
+            with log_context(workspace=teams.get(row.workspace_id), outbox=row.id):
+                outcome = await self._deliver(row, teams.get(row.workspace_id, ""))
             if outcome == "hold_channel":
                 held |= {(row.workspace_id, claimed_as), (row.workspace_id, row.channel)}
             elif outcome == "hold_workspace":

@@ -16,6 +16,7 @@ from sandbox.ponto_webhooks import DEFAULT_AUDIENCE
 from .lifespan import resources
 from .limits import RequestLimits
 from .metrics import metrics_endpoint
+from .request_ids import RequestIds
 from .routes.api import get_invoices, post_invoices
 from .routes.health import healthz
 from .routes.ponto import ponto_callback, ponto_reauthorized, ponto_webhook
@@ -58,4 +59,4 @@ def create_app(settings: Settings, *, self_url: str | None = None, run_worker: b
             yield state
 
     limits = Middleware(RequestLimits, slack_signing_secret=wiring.slack_signing_secret)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[limits])
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestIds), limits])

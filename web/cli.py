@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -87,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logs.configure()
+    logs.configure(json_lines=os.environ.get("LOG_FORMAT", "").lower() == "json")
     logging.captureWarnings(True)
     warnings.simplefilter("default")
     try:

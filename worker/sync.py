@@ -22,6 +22,7 @@ from storage.models import PontoConnection, Workspace
 
 from . import alerts, announce, metrics, reading
 from .hints import SyncHints
+from .log_context import log_context
 from .store_lines import Announcing, store_account_lines
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,10 @@ class Syncer:
 
     async def sync(self, connection_id: int, *, hints: SyncHints | None = None) -> SyncReport:
         """Sync if nobody else is; `hints` maps account ids to synchronization ids from webhooks."""
+        with log_context(connection=connection_id):
+            return await self._sync(connection_id, hints)
+
+    async def _sync(self, connection_id: int, hints: SyncHints | None) -> SyncReport:
         report = SyncReport(connection_id)
         now = self._clock()
         started = time.perf_counter()
