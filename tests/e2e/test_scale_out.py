@@ -1,6 +1,7 @@
 """Several processes on one PostgreSQL: a web process that only serves and two workers, one of them
-killed in the middle of a sync and replaced. Checked from the stand-ins' and the database's records:
-every line stored once, every message posted once and in queue order; /healthz and /metrics follow."""
+killed in the middle of a sync and replaced, while Ponto and Slack fail some calls (500, 429 with
+Retry-After, a truncated body). Checked from the stand-ins' and the database's records: every line
+stored once, every message posted once and in queue order; /healthz and /metrics follow."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from harness.server import connect, ponto_control, refs_in_channel, stand_ins_as_processes, start_worker
+from harness.server import connect, free_port, ponto_control, refs_in_channel, stand_ins_as_processes, start_worker
 from tests.support.databases import postgres_database
 
 KEY = "n2vFfI9aCl2yCYVh4G3N7s2Wq4R9ZjL0ZbqK4mJX8mQ="
@@ -60,7 +61,9 @@ def test_a_web_process_and_two_workers_share_the_work_and_survive_a_kill(tmp_pat
         }
         server = services.start(tmp_path, settings, "--no-worker")
         env = {**services.env, **settings}
-        workers = [start_worker(tmp_path, env, f"worker{n}") for n in range(2)]
+        metrics_port = free_port()  # a worker's own /metrics, as on a host of its own
+        workers = [start_worker(tmp_path, env, "worker0", "--metrics-port", str(metrics_port))]
+        workers.append(start_worker(tmp_path, env, "worker1"))
         try:
             with httpx.Client(timeout=30) as client:
                 health = client.get(f"{server.url}/healthz").json()
@@ -72,7 +75,21 @@ def test_a_web_process_and_two_workers_share_the_work_and_survive_a_kill(tmp_pat
                     return bool(synced) and not rows(url, "SELECT 1 FROM outbox WHERE status = 'pending'")
 
                 wait(settled, 60, "the first sync, and its messages posted by a worker")
+                assert (
+                    'ponto_slack_syncs_total{result="ok"}'
+                    in client.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+                )
                 before = client.get(f"{server.url}/metrics").text
+                faults = [  # what the real services do now and then, while the work is under way
+                    {"path": "transactions", "status": 500, "count": 2},
+                    {"path": "transactions", "status": 429, "retry_after": 1, "count": 2},
+                    {"path": "transactions", "truncate": True, "count": 1},
+                ]
+                for fault in faults:
+                    assert client.post(f"{services.ponto_base}/_control/faults", json=fault).status_code == 201
+                for fault in ({"status": 429, "retry_after": 1, "count": 3}, {"status": 500, "count": 2}):
+                    body = {"method": "chat.postMessage", **fault}
+                    assert client.post(f"{services.slack_base}/_control/faults", json=body).status_code == 201
                 account = next(iter(client.get(f"{services.ponto_base}/_control/state").json()["accounts"]))
                 added = ponto_control(server, client, "transactions", {"account_id": account, "count": LINES})["ids"]
 
