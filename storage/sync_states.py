@@ -82,6 +82,16 @@ async def release(
     )
 
 
+async def renew(session: AsyncSession, connection_id: int, *, owner: str, until: datetime) -> bool:
+    """Extend the lease this owner holds; False when it lost it (expired and taken by another)."""
+    result = await session.execute(
+        update(SyncState)
+        .where(SyncState.connection_id == connection_id, SyncState.lease_owner == owner)
+        .values(lease_until=until)
+    )
+    return affected(result) == 1
+
+
 async def sync_now(session: AsyncSession, connection_id: int, *, now: datetime) -> None:
     """Make the connection due at once (a webhook arrived, or someone asked)."""
     await ensure(session, connection_id, now=now)

@@ -8,9 +8,11 @@ own modules: `reading` (the synchronization dance), `alerts` (account changes), 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -100,7 +102,8 @@ class Syncer:
             initial = not state.initial_import_done
             failures = state.failures
         try:
-            await self._run(connection_id, report, hints or SyncHints(), initial=initial)
+            async with self._renewing(connection_id):
+                await self._run(connection_id, report, hints or SyncHints(), initial=initial)
         except ReconnectRequired as exc:
             report.error = f"reconnect required: {exc}"
             metrics.PONTO_ERRORS.labels(metrics.ponto_error_kind(exc)).inc()
@@ -127,6 +130,34 @@ class Syncer:
         metrics.SYNC_SECONDS.observe(time.perf_counter() - started)
         metrics.TRANSACTIONS.inc(report.created)
         return report
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, connection_id: int) -> AsyncIterator[None]:
+        """While the sync runs, its lease is extended every third of its length, so a sync longer than
+        the lease is not taken over by another worker. PostgreSQL only: on SQLite one process syncs, and
+        a second writer would wait for the sync's own transaction."""
+        if self._sessions.kw["bind"].dialect.name != "postgresql":
+            yield
+            return
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self._options.lease.total_seconds() / 3)
+                try:
+                    async with self._sessions.begin() as session:
+                        until = self._clock() + self._options.lease
+                        if not await sync_states.renew(session, connection_id, owner=self._owner, until=until):
+                            log.warning("lost the lease of connection %s to another worker", connection_id)
+                except Exception as exc:  # the database away for a moment: tried again at the next turn
+                    log.warning("could not renew the lease of connection %s: %s", connection_id, exc)
+
+        renewing = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
 
     async def _run(self, connection_id: int, report: SyncReport, hints: SyncHints, *, initial: bool) -> None:
         async with self._sessions() as session:

@@ -417,3 +417,25 @@ async def test_a_burst_is_written_in_a_few_statements_not_one_per_line(world: Wo
     assert decisions.count("auto") == 3 and allocations == 3 and decisions.count("ask") == 12  # all kinds
     per_table = {table: inserts.count(table) for table in set(inserts)}
     assert max(per_table.values()) <= 3, per_table  # row by row: 80 for the lines, 15 for the matches
+
+
+async def test_a_sync_longer_than_its_lease_keeps_it(world: World, database_url: str) -> None:
+    """On PostgreSQL the lease is renewed while the sync runs: another worker cannot take the
+    connection over in the middle, however slow Ponto is (here 2 s against a lease of 0.9 s)."""
+    import asyncio
+    from datetime import timedelta
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one process: nobody else could take the lease")
+    syncer = world.syncer(owner="slow", lease=timedelta(seconds=0.9))
+    await syncer.sync(world.connection_id)
+    await world.control("faults", {"path": "transactions", "delay": 2, "count": 1})
+    running = asyncio.create_task(syncer.sync(world.connection_id))
+    await asyncio.sleep(1.5)  # past the first lease's end
+    async with world.sessions.begin() as session:
+        now = datetime.now(UTC)
+        taken = await sync_states.acquire(
+            session, world.connection_id, owner="other", now=now, lease=timedelta(minutes=1)
+        )
+    report = await running
+    assert not taken and report.error is None and not report.skipped
