@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-dates lint typecheck bench mutate clean
+.PHONY: demo test test-dates lint typecheck bench mutate reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict money ponto matching invoices storage
 	$(BIN)/mypy worker bot web sandbox harness bench migrations
+
+# The scale-out test at length: three workers, a SIGKILL in each of six rounds, faults on both sides
+# (PostgreSQL on 127.0.0.1:5432 or TEST_POSTGRES_URL; its short version runs in `make test`).
+reliability: $(STAMP)
+	RELIABILITY=1 $(BIN)/python -m pytest -q -s -p no:randomly tests/e2e/test_scale_out.py
 
 # Every benchmark (matching_scale and ingest alone took 17 minutes on 2 cores); `make bench ONLY="matching_scale ingest"` runs those.
 bench: $(STAMP)

@@ -63,7 +63,7 @@ def sync(args: argparse.Namespace) -> int:
                         f"connection {connection_id}: {report.accounts} accounts, {report.created} new and "
                         f"{report.updated} updated transactions"
                     )
-            print("Messages are queued; a running `ponto-slack serve` delivers them to Slack.")
+            print("Messages are queued; a running `ponto-slack serve` (or `worker`) delivers them to Slack.")
             return 1 if failed else 0
 
     return asyncio.run(run())

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Core:
-    """What both `serve` and the one-shot `sync` need: database, cipher, Ponto, the syncer."""
+    """What `serve`, `worker` and the one-shot `sync` need: database, cipher, Ponto, the syncer."""
 
     engine: AsyncEngine
     sessions: async_sessionmaker

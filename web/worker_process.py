@@ -11,6 +11,8 @@ import contextlib
 import logging
 import signal
 
+from storage.db import is_sqlite
+
 from . import background, metrics
 from .core import core_resources
 from .settings import Settings
@@ -27,6 +29,11 @@ async def run_worker(settings: Settings, *, grace_seconds: float, metrics_port: 
         loop.add_signal_handler(signum, stop.set)
     if metrics_port is not None:
         metrics.serve_alone(metrics_port)
+    if is_sqlite(settings.database_url):
+        log.warning(
+            "worker on SQLite: it polls every few seconds (no NOTIFY) and long syncs are not lease-renewed; "
+            "SQLite suits one `ponto-slack serve`, several processes want PostgreSQL (DATABASE_URL=postgresql+asyncpg://…)"
+        )
     wiring = Wiring.of(settings, settings.public_url)  # stand-ins, if any, are mounted in the serving process
     async with core_resources(settings, wiring) as core:
         _oauth_settings, client_for_team = await slack_install(settings, core.engine, wiring, core.cipher)
