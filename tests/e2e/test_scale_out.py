@@ -128,7 +128,7 @@ def test_a_web_process_and_workers_share_the_work_and_survive_kills(tmp_path: Pa
                     workers.remove(killed)
                     workers.append(start_worker(tmp_path, env, f"worker{started}"))  # takes the lease back at start
                     started += 1
-                    wait(partial(posted_all, server, client, batch), 120, "the round's lines posted")
+                    wait(partial(posted_all, server, client, batch), 300, "the round's lines posted")
                     takeovers.append(time.monotonic() - killed_at)
                 after = client.get(f"{server.url}/metrics").text
                 health = client.get(f"{server.url}/healthz").json()
