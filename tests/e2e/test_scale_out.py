@@ -98,6 +98,10 @@ def test_a_web_process_and_workers_share_the_work_and_survive_kills(tmp_path: Pa
                     'ponto_slack_syncs_total{result="ok"}'
                     in client.get(f"http://127.0.0.1:{metrics_port}/metrics").text
                 )
+                # Access tokens of 5 s from now on: the workers refresh them throughout, each refresh
+                # token usable once (Ponto rotates them), so two processes refreshing at once would show.
+                tokens = {"access_token_ttl": 5, "expire_access_tokens": True}
+                assert client.post(f"{services.ponto_base}/_control/tokens", json=tokens).status_code == 200
                 before = client.get(f"{server.url}/metrics").text
                 account = next(iter(client.get(f"{services.ponto_base}/_control/state").json()["accounts"]))
                 for _round in range(ROUNDS):
@@ -130,6 +134,8 @@ def test_a_web_process_and_workers_share_the_work_and_survive_kills(tmp_path: Pa
                     started += 1
                     wait(partial(posted_all, server, client, batch), 300, "the round's lines posted")
                     takeovers.append(time.monotonic() - killed_at)
+                state = client.get(f"{services.ponto_base}/_control/state").json()
+                assert state["revoked_tokens"] == 0  # no process ever presented a refresh token already spent
                 after = client.get(f"{server.url}/metrics").text
                 health = client.get(f"{server.url}/healthz").json()
                 refs = refs_in_channel(server, client)
