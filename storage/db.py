@@ -14,6 +14,12 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def on_postgresql(bind: AsyncEngine | AsyncSession) -> bool:
+    """Whether this engine (or a session's) talks to PostgreSQL: several processes, locks, NOTIFY."""
+    engine = bind if isinstance(bind, AsyncEngine) else bind.bind
+    return engine is not None and engine.dialect.name == "postgresql"
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An AsyncEngine; on SQLite, foreign keys on, WAL and a busy timeout for concurrent writers."""
     if is_sqlite(url):

@@ -29,7 +29,7 @@ NAMING = {
 }
 
 
-# SENTINEL: tables written a thousand rows at a time carry an integer that SQLAlchemy fills per INSERT, so
+# SENTINEL: tables written many rows at a time carry an integer that SQLAlchemy fills per INSERT, so
 # that SQLite (whose RETURNING order is not guaranteed) can insert them in one statement per batch and
 # still hand each row its id; without it, SQLite falls back to one INSERT per row.
 

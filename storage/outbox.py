@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from .db import on_postgresql
 from .models import OutboxMessage, Workspace
 
 LEASE = timedelta(seconds=60)
@@ -78,7 +79,7 @@ async def claim_due(
     On PostgreSQL claims are taken one process after the other (a transaction-scoped advisory lock,
     held for the few milliseconds of the claim), so two processes can never split one channel between
     them; SQLite serves one process."""
-    if (await session.connection()).dialect.name == "postgresql":
+    if on_postgresql(session):
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
     other = aliased(OutboxMessage)
     busy = (
@@ -225,11 +226,11 @@ async def release(session: AsyncSession, message_ids: list[int]) -> None:
         )
 
 
-async def depth(session: AsyncSession) -> tuple[int, datetime | None]:
-    """Messages waiting to be delivered, and when the oldest of them was queued."""
+async def waiting(session: AsyncSession, *, now: datetime) -> tuple[int, float]:
+    """Messages waiting to be delivered, and for how many seconds the oldest of them has (0: none)."""
     query = select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status == "pending")
     count, oldest = (await session.execute(query)).one()
-    return int(count or 0), oldest
+    return int(count or 0), (now - oldest).total_seconds() if oldest else 0.0
 
 
 async def by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, OutboxMessage]:

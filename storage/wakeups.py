@@ -14,20 +14,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .db import on_postgresql
+
 log = logging.getLogger(__name__)
 CHANNEL = "ponto_slack_work"
 SYNC, DELIVER = "sync", "deliver"  # what there is to do: webhooks to apply and syncs to run, messages to post
 RECONNECT_SECONDS = 5.0
 
 
-def listens(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 async def announce(engine: AsyncEngine, what: str) -> None:
     """Tell every listening process (this one too) that there is `what` to do; a failure is only logged:
     the workers poll anyway."""
-    if not listens(engine):
+    if not on_postgresql(engine):
         return
     try:
         async with engine.begin() as connection:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.notifier import ClientForTeam, Notifier
 from bot.services import utcnow
 from storage import heartbeats, wakeups
+from storage.db import on_postgresql
 from worker.loop import Worker
 
 from .core import Core
@@ -44,7 +45,7 @@ class Background:
             group.create_task(logged("notifier", self.notifier.run(stop)), name="notifier")
             group.create_task(logged("worker", self.worker.run(stop)), name="worker")
             group.create_task(logged("heartbeat", self._beat(stop)), name="heartbeat")
-            if wakeups.listens(self.core.engine):
+            if on_postgresql(self.core.engine):
                 group.create_task(logged("listener", wakeups.listen(self.core.engine, self.wake_here, stop)))
 
     async def _beat(self, stop: asyncio.Event) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -87,7 +87,11 @@ async def _slack(settings: Settings, wiring: Wiring, core: Core) -> tuple[AsyncS
 
 
 def _app_state(
-    settings: Settings, wiring: Wiring, core: Core, slack_handler: AsyncSlackRequestHandler, wake: Any
+    settings: Settings,
+    wiring: Wiring,
+    core: Core,
+    slack_handler: AsyncSlackRequestHandler,
+    wake: Callable[[str], Awaitable[None]],
 ) -> AppState:
     def client_for_token(token: str) -> PontoClient:
         return PontoClient(core.ponto_http, api_url=wiring.ponto_api_url, access_token=token)

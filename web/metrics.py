@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, start_http_server
 from prometheus_client.core import GaugeMetricFamily
@@ -29,8 +28,8 @@ def counters() -> CollectorRegistry:
 
 
 class OutboxFigures(Collector):
-    def __init__(self, depth: int, oldest: datetime | None, now: datetime) -> None:
-        self.depth, self.age = depth, (now - oldest).total_seconds() if oldest else 0.0
+    def __init__(self, depth: int, age: float) -> None:
+        self.depth, self.age = depth, age
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield GaugeMetricFamily("ponto_slack_outbox_depth", "Messages waiting to be delivered", value=self.depth)
@@ -42,9 +41,9 @@ class OutboxFigures(Collector):
 async def metrics_endpoint(request: Request) -> Response:
     state = app_state(request)
     async with state.sessions() as session:
-        depth, oldest = await outbox.depth(session)
+        depth, age = await outbox.waiting(session, now=state.clock())
     database = CollectorRegistry()
-    database.register(OutboxFigures(depth, oldest, state.clock()))
+    database.register(OutboxFigures(depth, age))
     return Response(generate_latest(counters()) + generate_latest(database), media_type=CONTENT_TYPE_LATEST)
 
 

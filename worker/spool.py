@@ -3,8 +3,8 @@
 A first import or a long absence can bring tens of thousands of lines for one account, and they are
 stored in one database transaction (all of them or none: Ponto lists newest first, so a partly stored
 pass would hide the older half from the next sync). Held as objects they cost kilobytes each; spooled,
-the process holds one chunk at a time plus an offset per line (measured: peak RSS 205 MiB at 25,000
-lines, 282 MiB at 100,000, against 388 and 1,018 MiB in memory).
+the process holds one chunk at a time plus an offset per line (measured: peak RSS 208 MiB at 25,000
+lines, 280 MiB at 100,000, against 388 and 1,018 MiB held in memory).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ponto import PontoClient, PontoError, ReconnectRequired, TokenSource
 from storage import accounts as account_store, sync_states, transactions
+from storage.db import on_postgresql
 from storage.models import PontoConnection, Workspace
 
 from . import alerts, announce, metrics, reading
@@ -136,7 +137,7 @@ class Syncer:
         """While the sync runs, its lease is extended every third of its length, so a sync longer than
         the lease is not taken over by another worker. PostgreSQL only: on SQLite one process syncs, and
         a second writer would wait for the sync's own transaction."""
-        if self._sessions.kw["bind"].dialect.name != "postgresql":
+        if not on_postgresql(self._sessions.kw["bind"]):
             yield
             return
 
