@@ -6,7 +6,9 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,18 @@ from .tokens import TokenSource
 
 log = logging.getLogger(__name__)
 ACCEPT = "application/vnd.api+json;version=2"
+CORRELATION: ContextVar[str | None] = ContextVar("ponto_correlation", default=None)
+
+
+@contextmanager
+def correlated(run_id: str) -> Iterator[None]:
+    """Every Ponto call made within the block (one sync, say) carries `X-Correlation-Id: run_id`, so the
+    calls of one run can be told apart from another process's in Ponto's logs and the stand-in's record."""
+    token = CORRELATION.set(run_id)
+    try:
+        yield
+    finally:
+        CORRELATION.reset(token)
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,8 @@ class PontoTransport:
             base_headers["Content-Type"] = "application/vnd.api+json"
         if method in ("POST", "PATCH"):
             base_headers["Ibanity-Idempotency-Key"] = str(uuid.uuid4())
+        if (run_id := CORRELATION.get()) is not None:
+            base_headers["X-Correlation-Id"] = run_id
         refreshed = False
         attempt = 0
         while True:

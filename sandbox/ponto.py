@@ -104,10 +104,20 @@ async def consent_page(request: Request) -> Response:
         f"<p>An application asks access to <b>{escape(sandbox.organization.name)}</b> with scope "
         f"<code>{escape(request.query_params.get('scope', ''))}</code>. These accounts will be shared:</p>"
         f"<table><tr><th>Account</th><th>IBAN</th><th>Currency</th></tr>{rows}</table>"
-        f"<form method='post'>{hidden}{_decision_buttons()}</form>"
+        f"<form method='post'>{hidden}{_organization_choice(sandbox)}{_decision_buttons()}</form>"
         "<p class='muted'>This is the local stand-in for Ponto; no bank is contacted.</p></main>"
     )
     return HTMLResponse(page("Ponto sandbox consent", body))
+
+
+def _organization_choice(sandbox: PontoSandbox) -> str:
+    """With several organizations, the person picks which one to share (as at Ponto); the demo's first."""
+    if len(sandbox.organizations) == 1:
+        return ""
+    options = "".join(
+        f"<option value='{escape(o.id, quote=True)}'>{escape(o.name)}</option>" for o in sandbox.organizations.values()
+    )
+    return f"<p><label>Organization <select name='organization'>{options}</select></label></p>"
 
 
 def _redirect(uri: str, query: dict[str, str]) -> RedirectResponse:
@@ -125,8 +135,11 @@ async def consent_submit(request: Request) -> Response:
         return _redirect(
             redirect_uri, {"error": "access_denied", "error_description": "The user denied access.", "state": state}
         )
+    organization = str(form.get("organization") or sandbox.organization.id)
+    if organization not in sandbox.organizations:
+        return HTMLResponse(page("Bad request", "<main><p>Unknown organization.</p></main>"), status_code=400)
     code = sandbox.issue_code(
-        str(form["client_id"]), redirect_uri, str(form["code_challenge"]), str(form.get("scope") or "")
+        str(form["client_id"]), redirect_uri, str(form["code_challenge"]), str(form.get("scope") or ""), organization
     )
     return _redirect(redirect_uri, {"code": code, "state": state})
 
@@ -146,12 +159,15 @@ async def token(request: Request) -> Response:
             return _oauth_error("invalid_grant", "redirect_uri does not match the authorization request.")
         if _s256(str(form.get("code_verifier", ""))) != code.challenge:
             return _oauth_error("invalid_grant", "The PKCE code_verifier does not match the challenge.")
-        return JSONResponse(sandbox.issue_tokens(code.scope))
+        return JSONResponse(sandbox.issue_tokens(code.scope, code.organization_id))
     if grant_type == "refresh_token":
-        grant = sandbox.refresh_tokens.pop(str(form.get("refresh_token", "")), None)
+        presented = str(form.get("refresh_token", ""))
+        grant = sandbox.refresh_tokens.pop(presented, None)
         if grant is None:
+            sandbox.refresh_reuses += presented in sandbox.spent_refresh_tokens
             return _oauth_error("invalid_grant", "The refresh token is invalid, revoked or already used.")
-        return JSONResponse(sandbox.issue_tokens(grant.scope))
+        sandbox.spent_refresh_tokens.add(presented)
+        return JSONResponse(sandbox.issue_tokens(grant.scope, grant.organization_id))
     return _oauth_error("unsupported_grant_type", f"grant_type {grant_type!r} is not supported.")
 
 
@@ -160,9 +176,12 @@ async def revoke(request: Request) -> Response:
     if not _client_ok(request, sandbox):
         return _oauth_error("invalid_client", "Client authentication failed.", 401)
     value = str((await request.form()).get("token", ""))
-    if sandbox.refresh_tokens.pop(value, None) is not None or sandbox.access_tokens.pop(value, None) is not None:
+    grant = sandbox.refresh_tokens.pop(value, None) or sandbox.access_tokens.pop(value, None)
+    if grant is not None:
         sandbox.revoked.append(value)
-        sandbox.access_tokens.clear()  # revoking the refresh token ends the integration's access tokens too
+        ended = [t for t, g in sandbox.access_tokens.items() if g.organization_id == grant.organization_id]
+        for access in ended:  # revoking the refresh token ends the organization's access tokens too
+            del sandbox.access_tokens[access]
     return JSONResponse({})
 
 
@@ -172,13 +191,13 @@ async def userinfo(request: Request) -> Response:
     if grant is None:
         return ponto_api.error_response(401, "invalidAccessToken", "Your access token is invalid.")
     body: dict[str, Any] = {
-        "sub": sandbox.organization.id,
+        "sub": grant.organization_id,
         "paymentsActivated": True,
         "paymentsActivationRequested": True,
         "onboardingComplete": True,
     }
     if "name" in grant.scope.split():
-        body["name"] = sandbox.organization.name
+        body["name"] = sandbox.organizations[grant.organization_id].name
     return JSONResponse(body)
 
 
@@ -231,7 +250,8 @@ async def reauthorize_page(request: Request) -> Response:
             account.authorized_at = sandbox.now().replace(microsecond=0)
             account.authorization_expires_at = account.authorized_at + timedelta(days=180)
             sandbox.webhooks.send(
-                "pontoConnect.account.reauthorized", {"account": account.id, "organization": sandbox.organization.id}
+                "pontoConnect.account.reauthorized",
+                {"account": account.id, "organization": sandbox.organization_of(account.id)},
             )
         return RedirectResponse(pending["redirect_uri"], status_code=303)
     form = f"<form method='post'>{_decision_buttons('Renew', 'Cancel')}</form>"

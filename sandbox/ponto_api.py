@@ -26,9 +26,17 @@ def api_base(request: Request) -> str:
 
 
 def _authorized(request: Request) -> Response | None:
-    if _sandbox(request).grant_for(request.headers.get("authorization", "")) is None:
+    """401 without a valid token; with one, the request acts for the token's organization only."""
+    grant = _sandbox(request).grant_for(request.headers.get("authorization", ""))
+    if grant is None:
         return error_response(401, "invalidAccessToken", "Your access token is invalid.")
+    request.state.organization_id = grant.organization_id
     return None
+
+
+def _account(request: Request, account_id: str) -> Any:
+    """The account, if the organization of the request's token shares it (after `_authorized`)."""
+    return _sandbox(request).account(account_id, request.state.organization_id)
 
 
 def _limit(request: Request) -> int | Response:
@@ -58,7 +66,7 @@ def _refused_for_account(request: Request) -> Response | None:
     """401 without a valid token, 404 for an account the organization does not share, else None."""
     if denied := _authorized(request):
         return denied
-    if _sandbox(request).account(request.path_params["account_id"]) is None:
+    if _account(request, request.path_params["account_id"]) is None:
         return _not_found("account")
     return None
 
@@ -67,14 +75,15 @@ async def list_accounts(request: Request) -> Response:
     if denied := _authorized(request):
         return denied
     base = api_base(request)
-    items = [account_resource(a, base) for a in _sandbox(request).organization.accounts]
+    organization = _sandbox(request).organizations[request.state.organization_id]
+    items = [account_resource(a, base) for a in organization.accounts]
     return _paged(request, items, f"{base}/accounts")
 
 
 async def get_account(request: Request) -> Response:
     if denied := _authorized(request):
         return denied
-    account = _sandbox(request).account(request.path_params["account_id"])
+    account = _account(request, request.path_params["account_id"])
     if account is None:
         return _not_found("account")
     return json_response({"data": account_resource(account, api_base(request))})
@@ -105,7 +114,8 @@ async def get_transaction(request: Request) -> Response:
     if denied := _authorized(request):
         return denied
     line = _sandbox(request).line(request.path_params["transaction_id"])
-    if line is None or line.account_id != request.path_params["account_id"]:
+    theirs = line is not None and _account(request, line.account_id) is not None
+    if line is None or not theirs or line.account_id != request.path_params["account_id"]:
         return _not_found("transaction")
     kind = "pendingTransaction" if line.pending else "transaction"
     return json_response(
@@ -163,7 +173,7 @@ async def create_synchronization(request: Request) -> Response:
         problems.append(("subtype", "is not a known synchronization subtype"))
     if not _is_ip(attributes.get("customerIpAddress")):
         problems.append(("customerIpAddress", "is required and must be an IP address"))
-    if sandbox.account(str(attributes.get("resourceId"))) is None:
+    if _account(request, str(attributes.get("resourceId"))) is None:
         problems.append(("resourceId", "is not an account of this integration"))
     if problems:
         name, detail = problems[0]
@@ -186,7 +196,9 @@ def _synchronization(request: Request) -> Response | Sync:
     if denied := _authorized(request):
         return denied
     sync = _sandbox(request).syncs.get(request.path_params["sync_id"])
-    return _not_found("synchronization") if sync is None else sync
+    if sync is None or _account(request, sync.account_id) is None:
+        return _not_found("synchronization")
+    return sync
 
 
 async def get_synchronization(request: Request) -> Response:
@@ -275,7 +287,11 @@ async def get_payment(request: Request) -> Response:
     if denied := _authorized(request):
         return denied
     payment = _sandbox(request).payments.get(request.path_params["payment_id"])
-    if payment is None or payment["account_id"] != request.path_params["account_id"]:
+    if (
+        payment is None
+        or payment["account_id"] != request.path_params["account_id"]
+        or _account(request, payment["account_id"]) is None
+    ):
         return _not_found("payment")
     resource = {
         k: v

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -21,16 +22,33 @@ class Faults:
     def __init__(self, app: ASGIApp, sandbox: PontoSandbox) -> None:
         self.app = app
         self.sandbox = sandbox
+        self.random = random.Random(7)
+
+    def _pick(self, method: str, path: str) -> Fault | None:
+        """The first counted fault that applies; else one of the rate faults, drawn once for all of them."""
+        matching = [f for f in self.sandbox.faults if f.matches(method, path)]
+        counted = next((f for f in matching if f.rate is None), None)
+        if counted is not None:
+            counted.count -= 1
+            return counted
+        draw = self.random.random()
+        for fault in matching:
+            draw -= fault.rate or 0.0
+            if draw < 0:
+                return fault
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        fault = next((f for f in self.sandbox.faults if f.matches(scope["method"], scope["path"])), None)
+        headers = dict(scope["headers"])
+        correlation = headers.get(b"x-correlation-id")
+        self.sandbox.record_call(headers.get(b"authorization", b"").decode(), correlation and correlation.decode())
+        fault = self._pick(scope["method"], scope["path"])
         if fault is None:
             await self.app(scope, receive, send)
             return
-        fault.count -= 1
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.status is not None:
@@ -153,11 +171,14 @@ async def synchronizations(request: Request) -> Response:
 
 
 async def set_faults(request: Request) -> Response:
-    """{"path": regex, "status"?, "count"?, "delay"?, "truncate"?, "retry_after"?, "method"?}."""
+    """{"path": regex, "status"?, "count"?, "delay"?, "truncate"?, "retry_after"?, "method"?, "rate"?}: with a
+    rate (0.05: one call in twenty), the fault stays until DELETE; several rate faults add up."""
     body = await _json(request)
     if not body.get("path"):
         return JSONResponse({"error": "path (a regular expression) is required"}, status_code=400)
-    known = {"path", "status", "count", "delay", "truncate", "retry_after", "method"}
+    known = {"path", "status", "count", "delay", "truncate", "retry_after", "method", "rate"}
+    if "rate" in body and not 0 < float(body["rate"]) <= 1:
+        return JSONResponse({"error": "rate is the share of matching calls to fail, in (0, 1]"}, status_code=400)
     _sandbox(request).faults.append(Fault(**{k: v for k, v in body.items() if k in known}))
     return JSONResponse({"faults": len(_sandbox(request).faults)}, status_code=201)
 
@@ -209,11 +230,23 @@ async def accounts(request: Request) -> Response:
     return JSONResponse({"account_id": account.id, "expires": account.authorization_expires_at.isoformat()})
 
 
+async def organizations(request: Request) -> Response:
+    """{"count": N}: N more organizations (one EUR account each) that a consent can pick."""
+    count = int((await _json(request)).get("count") or 0)
+    if not 1 <= count <= 1000:
+        return JSONResponse({"error": "count must be between 1 and 1000"}, status_code=400)
+    added = _sandbox(request).add_organizations(count)
+    body = [{"id": o.id, "name": o.name, "accounts": [a.id for a in o.accounts]} for o in added]
+    return JSONResponse({"organizations": body}, status_code=201)
+
+
 async def state(request: Request) -> Response:
+    """What happened, for tests to check: accounts, syncs, payments, and any misuse of tokens."""
     sandbox = _sandbox(request)
     return JSONResponse(
         {
             "organization": sandbox.organization.id,
+            "organizations": len(sandbox.organizations),
             "accounts": {
                 a.id: {
                     "iban": a.reference,
@@ -228,6 +261,9 @@ async def state(request: Request) -> Response:
             "payments": len(sandbox.payments),
             "faults": len(sandbox.faults),
             "revoked_tokens": len(sandbox.revoked),
+            "refresh_token_reuses": sandbox.refresh_reuses,
+            "runs": len(sandbox.runs),
+            "overlapping_runs": [list(overlap) for overlap in sandbox.overlapping_runs()],
         }
     )
 
@@ -243,5 +279,6 @@ ROUTES = [
     Route("/tokens", tokens, methods=["POST"]),
     Route("/webhooks", webhooks, methods=["GET", "POST"]),
     Route("/accounts", accounts, methods=["POST"]),
+    Route("/organizations", organizations, methods=["POST"]),
     Route("/state", state, methods=["GET"]),
 ]

@@ -88,6 +88,29 @@ def demo_organization(now: datetime) -> SandboxOrganization:
     return SandboxOrganization(id=org_id, name="Demo Company BV", accounts=accounts)
 
 
+def generated_organization(index: int, now: datetime) -> SandboxOrganization:
+    """Company NNN BV with one EUR current account: one more tenant, with a stable id and IBAN."""
+    name = f"Company {index:03d} BV"
+    org_id = stable_id("organization", "generated", index)
+    authorized = (now - timedelta(days=30)).replace(microsecond=0)
+    account = SandboxAccount(
+        id=stable_id("account", org_id, 0),
+        reference=iban("BE", belgian_bban("735", f"{index:07d}")),
+        currency="EUR",
+        description="Business current account",
+        product="Business current account",
+        holder_name=name,
+        subtype="checking",
+        current_balance=Decimal("1000.00"),
+        available_balance=Decimal("1000.00"),
+        authorized_at=authorized,
+        authorization_expires_at=authorized + timedelta(days=180),
+        financial_institution_id=stable_id("financial-institution", "super-sandbox-bank"),
+        synchronized_at=now.replace(microsecond=0),
+    )
+    return SandboxOrganization(id=org_id, name=name, accounts=[account])
+
+
 def account_resource(account: SandboxAccount, api_base: str) -> dict[str, Any]:
     """The account as Ponto Connect serves it (attribute names as in the official fixtures)."""
     changed = iso(account.synchronized_at)

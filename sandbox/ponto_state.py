@@ -1,4 +1,4 @@
-"""State of the Ponto stand-in: the organization, its bank lines, tokens, syncs, payments, faults."""
+"""State of the Ponto stand-in: the organizations, their bank lines, tokens, syncs, payments, faults."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .ponto_data import SandboxOrganization, demo_organization, iso, stable_id, transaction_attributes
+from .ponto_data import (
+    SandboxOrganization,
+    demo_organization,
+    generated_organization,
+    iso,
+    stable_id,
+    transaction_attributes,
+)
 from .ponto_webhooks import DEFAULT_AUDIENCE, WebhookSender
 
 DEFAULT_CLIENT_ID = "sandbox-client"
@@ -27,6 +34,7 @@ class Code:
     challenge: str
     scope: str
     expires_at: datetime
+    organization_id: str
     used: bool = False
 
 
@@ -75,7 +83,8 @@ class SyncFailure:
 
 @dataclass
 class Fault:
-    """An injected failure for requests whose path matches `path`, `count` times."""
+    """An injected failure for requests whose path matches `path`: the next `count` of them or, with a
+    `rate`, that share of them at random for as long as the fault is set."""
 
     path: str
     status: int | None = None
@@ -84,9 +93,11 @@ class Fault:
     truncate: bool = False
     retry_after: float | None = None
     method: str | None = None
+    rate: float | None = None
 
     def matches(self, method: str, path: str) -> bool:
-        return self.count > 0 and (self.method in (None, method)) and re.search(self.path, path) is not None
+        left = self.rate is not None or self.count > 0
+        return left and (self.method in (None, method)) and re.search(self.path, path) is not None
 
 
 class PontoSandbox:
@@ -107,11 +118,15 @@ class PontoSandbox:
         self.access_token_ttl = access_token_ttl
         self.sync_duration = timedelta(seconds=0.3)
         now = datetime.now(UTC)
-        self.organization: SandboxOrganization = demo_organization(now)
+        self.organization: SandboxOrganization = demo_organization(now)  # the one a consent picks by default
+        self.organizations = {self.organization.id: self.organization}
         self.codes: dict[str, Code] = {}
         self.access_tokens: dict[str, Grant] = {}
         self.refresh_tokens: dict[str, Grant] = {}
         self.revoked: list[str] = []
+        self.spent_refresh_tokens: set[str] = set()
+        self.refresh_reuses = 0  # a spent refresh token presented again: two processes refreshing at once
+        self.runs: dict[tuple[str, str], list[datetime]] = {}  # (organization, X-Correlation-Id): first, last
         self.lines: dict[str, list[BankLine]] = {a.id: [] for a in self.organization.accounts}  # oldest first
         self.pending: dict[str, list[BankLine]] = {a.id: [] for a in self.organization.accounts}
         self.unsynced: dict[str, list[str]] = {a.id: [] for a in self.organization.accounts}
@@ -130,6 +145,17 @@ class PontoSandbox:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    def add_organizations(self, count: int) -> list[SandboxOrganization]:
+        """More organizations, each with one EUR account and no history, for tests of many tenants."""
+        added = []
+        for _ in range(count):
+            organization = generated_organization(len(self.organizations), self.now())
+            self.organizations[organization.id] = organization
+            for account in organization.accounts:
+                self.lines[account.id], self.pending[account.id], self.unsynced[account.id] = [], [], []
+            added.append(organization)
+        return added
+
     def share(self, account: Any, shared: bool) -> None:
         """Add an account to, or revoke it from, the integration (its history stays at the bank)."""
         accounts = self.organization.accounts
@@ -146,20 +172,50 @@ class PontoSandbox:
                 "pontoConnect.integration.accountRevoked", {"account": account.id, "organization": self.organization.id}
             )
 
-    def account(self, account_id: str) -> Any:
-        return next((a for a in self.organization.accounts if a.id == account_id), None)
+    def account(self, account_id: str, organization_id: str | None = None) -> Any:
+        """The shared account with this id (in that organization only, when one is given)."""
+        organizations = [self.organizations[organization_id]] if organization_id else self.organizations.values()
+        return next((a for o in organizations for a in o.accounts if a.id == account_id), None)
+
+    def organization_of(self, account_id: str) -> str:
+        return next((o.id for o in self.organizations.values() if any(a.id == account_id for a in o.accounts)), "")
+
+    def record_call(self, authorization: str, correlation: str | None) -> None:
+        """When each run of calls (one sync, by the app's X-Correlation-Id) used an organization's token."""
+        grant = self.access_tokens.get(authorization[7:].strip()) if correlation else None
+        if grant is None or correlation is None:
+            return
+        now = self.now()
+        self.runs.setdefault((grant.organization_id, correlation), [now, now])[1] = now
+
+    def overlapping_runs(self) -> list[tuple[str, str, str]]:
+        """Pairs of runs that used the same organization at the same time: (organization, run, run)."""
+        by_organization: dict[str, list[tuple[datetime, datetime, str]]] = {}
+        for (organization, run), (first, last) in self.runs.items():
+            by_organization.setdefault(organization, []).append((first, last, run))
+        overlaps = []
+        for organization, runs in by_organization.items():
+            runs.sort()
+            for (_, last, run), (first, _, other) in zip(runs, runs[1:], strict=False):
+                if first < last:
+                    overlaps.append((organization, run, other))
+        return overlaps
 
     # -- tokens ------------------------------------------------------------------------------------
 
-    def issue_code(self, client_id: str, redirect_uri: str, challenge: str, scope: str) -> str:
+    def issue_code(
+        self, client_id: str, redirect_uri: str, challenge: str, scope: str, organization_id: str | None = None
+    ) -> str:
         code = secrets.token_urlsafe(24)
-        self.codes[code] = Code(client_id, redirect_uri, challenge, scope, self.now() + timedelta(minutes=5))
+        expires = self.now() + timedelta(minutes=5)
+        organization = organization_id or self.organization.id
+        self.codes[code] = Code(client_id, redirect_uri, challenge, scope, expires, organization)
         return code
 
-    def issue_tokens(self, scope: str) -> dict[str, Any]:
+    def issue_tokens(self, scope: str, organization_id: str) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = self.now() + timedelta(seconds=self.access_token_ttl)
-        self.access_tokens[access] = Grant(self.organization.id, scope, expires)
+        self.access_tokens[access] = Grant(organization_id, scope, expires)
         body: dict[str, Any] = {
             "access_token": access,
             "expires_in": self.access_token_ttl,
@@ -167,7 +223,7 @@ class PontoSandbox:
             "token_type": "bearer",
         }
         if "offline_access" in scope.split():
-            self.refresh_tokens[refresh] = Grant(self.organization.id, scope, None)
+            self.refresh_tokens[refresh] = Grant(organization_id, scope, None)
             body["refresh_token"] = refresh
         return body
 
@@ -266,7 +322,7 @@ class PontoSandbox:
                     del self.sync_failures[account_id]
             self.webhooks.send(
                 "pontoConnect.synchronization.failed",
-                {"account": account_id, "organization": self.organization.id, "synchronization": sync.id},
+                {"account": account_id, "organization": self.organization_of(account_id), "synchronization": sync.id},
                 synchronizationSubtype=subtype,
             )
         elif subtype in ("accountTransactions", "accountTransactionsWithUnsettled"):
@@ -286,7 +342,7 @@ class PontoSandbox:
             return  # create_sync sent synchronization.failed
         self.webhooks.send(
             event,
-            {"account": account_id, "organization": self.organization.id, "synchronization": sync.id},
+            {"account": account_id, "organization": self.organization_of(account_id), "synchronization": sync.id},
             **({} if subtype == "accountDetails" else {"count": len(sync.updated)}),
         )
 

@@ -42,6 +42,7 @@ DEFAULTS = {
     "DAILY_SUMMARY_TIME": "08:30",
     "TIMEZONE": "Europe/Brussels",
     "SLACK_MESSAGES_PER_SECOND": "1",
+    "PONTO_TIMEOUT_SECONDS": "15",
 }
 
 
@@ -97,6 +98,7 @@ class Settings:
     daily_summary_time: time | None = time(8, 30)
     timezone: str = "Europe/Brussels"
     slack_messages_per_second: float = 1.0
+    ponto_timeout_seconds: float = 15.0
     key_dir: str = str(Path.home() / ".config" / "ponto-slack" / "keys")
 
     @classmethod
@@ -238,6 +240,7 @@ def _tuning(get: Callable[[str], str | None]) -> dict[str, Any]:
         "daily_summary_time": summary_time,
         "timezone": zone,
         "slack_messages_per_second": _number(get, "SLACK_MESSAGES_PER_SECOND", float, 0.01),
+        "ponto_timeout_seconds": _number(get, "PONTO_TIMEOUT_SECONDS", float, 0.1),
     }
 
 

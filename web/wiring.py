@@ -21,8 +21,6 @@ from worker.sync import SyncOptions
 
 from .settings import ConfigError, Settings
 
-PONTO_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
-
 
 @dataclass(frozen=True)
 class Wiring:
@@ -75,7 +73,8 @@ def ponto_http_client(settings: Settings) -> httpx.AsyncClient:
     """The one client for every Ponto call (API, token, revoke): the TLS client certificate and, when
     configured, a signature on every request."""
     context = client_context(settings.ponto_cert_file, settings.ponto_key_file, settings.ponto_key_passphrase)
-    return signed_client(request_signer(settings), timeout=PONTO_TIMEOUT, verify=context)
+    timeout = httpx.Timeout(settings.ponto_timeout_seconds, connect=min(5.0, settings.ponto_timeout_seconds))
+    return signed_client(request_signer(settings), timeout=timeout, verify=context)
 
 
 def request_signer(settings: Settings) -> RequestSigner | None:

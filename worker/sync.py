@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,6 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ponto import PontoClient, PontoError, ReconnectRequired, TokenSource
+from ponto.transport import correlated
 from storage import accounts as account_store, sync_states, transactions
 from storage.db import on_postgresql
 from storage.models import PontoConnection, Workspace
@@ -84,7 +86,8 @@ class Syncer:
 
     async def sync(self, connection_id: int, *, hints: SyncHints | None = None) -> SyncReport:
         """Sync if nobody else is; `hints` maps account ids to synchronization ids from webhooks."""
-        with log_context(connection=connection_id):
+        run_id = uuid.uuid4().hex[:16]
+        with log_context(connection=connection_id, sync=run_id), correlated(run_id):
             return await self._sync(connection_id, hints)
 
     async def _sync(self, connection_id: int, hints: SyncHints | None) -> SyncReport:

@@ -23,10 +23,18 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _tokens(http: httpx.AsyncClient, scope: str = "ai pi name offline_access") -> dict:
+async def _tokens(
+    http: httpx.AsyncClient, scope: str = "ai pi name offline_access", organization: str | None = None
+) -> dict:
     verifier = "v" * 64
     code = await consent_code(
-        http, BASE, redirect_uri="http://app.test/ponto/callback", scope=scope, verifier=verifier, state="s1"
+        http,
+        BASE,
+        redirect_uri="http://app.test/ponto/callback",
+        scope=scope,
+        verifier=verifier,
+        state="s1",
+        organization=organization,
     )
     response = await http.post(
         f"{BASE}/api/oauth2/token",
@@ -99,6 +107,68 @@ async def test_refresh_tokens_rotate_and_are_single_use(http: httpx.AsyncClient)
     assert rotated.status_code == 200 and rotated.json()["refresh_token"] != tokens["refresh_token"]
     spent = await http.post(f"{BASE}/api/oauth2/token", data=form, auth=auth)
     assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant"
+    unknown = {**form, "refresh_token": "never-issued"}
+    assert (await http.post(f"{BASE}/api/oauth2/token", data=unknown, auth=auth)).status_code == 400
+    state = (await http.get(f"{BASE}/_control/state")).json()
+    assert state["refresh_token_reuses"] == 1  # the spent one, recorded; a token never issued is not a reuse
+
+
+async def test_each_organization_sees_only_its_own_accounts(http: httpx.AsyncClient) -> None:
+    added = (await http.post(f"{BASE}/_control/organizations", json={"count": 2})).json()["organizations"]
+    consent = (await http.get(f"{BASE}/oauth2/auth", params=_authorize_params())).text
+    assert all(o["id"] in consent for o in added)  # the person picks the organization to share
+    demo = await _tokens(http)
+    other = await _tokens(http, organization=added[1]["id"])
+    mine = {"Authorization": f"Bearer {other['access_token']}"}
+    listed = (await http.get(f"{BASE}/api/accounts", headers=mine)).json()["data"]
+    assert [a["id"] for a in listed] == added[1]["accounts"]
+    info = (await http.get(f"{BASE}/api/userinfo", headers=mine)).json()
+    assert info["sub"] == added[1]["id"] and info["name"] == added[1]["name"]
+    demo_headers = {"Authorization": f"Bearer {demo['access_token']}"}
+    demo_account = (await http.get(f"{BASE}/api/accounts", headers=demo_headers)).json()["data"][0]["id"]
+    for path in (f"accounts/{demo_account}", f"accounts/{demo_account}/transactions"):
+        assert (await http.get(f"{BASE}/api/{path}", headers=mine)).status_code == 404  # not shared with them
+    foreign = (await http.get(f"{BASE}/api/accounts/{added[1]['accounts'][0]}", headers=demo_headers)).status_code
+    assert foreign == 404
+
+
+async def test_rate_faults_fail_that_share_of_calls_until_cleared(http: httpx.AsyncClient) -> None:
+    headers = {"Authorization": f"Bearer {(await _tokens(http))['access_token']}"}
+    fault = {"path": "accounts", "status": 500, "rate": 0.3}
+    assert (await http.post(f"{BASE}/_control/faults", json=fault)).status_code == 201
+    statuses = [(await http.get(f"{BASE}/api/accounts", headers=headers)).status_code for _ in range(200)]
+    assert 40 <= statuses.count(500) <= 80 and statuses.count(200) == 200 - statuses.count(500)
+    await http.delete(f"{BASE}/_control/faults")
+    assert (await http.get(f"{BASE}/api/accounts", headers=headers)).status_code == 200
+    bad = {"path": "accounts", "status": 500, "rate": 1.5}
+    assert (await http.post(f"{BASE}/_control/faults", json=bad)).status_code == 400
+
+
+async def test_runs_of_calls_that_overlap_on_one_organization_are_recorded(http: httpx.AsyncClient) -> None:
+    headers = {"Authorization": f"Bearer {(await _tokens(http))['access_token']}"}
+
+    async def call(run: str) -> None:
+        assert (await http.get(f"{BASE}/api/accounts", headers={**headers, "X-Correlation-Id": run})).is_success
+
+    for run in ("a", "a", "b", "b"):  # one after the other
+        await call(run)
+    assert (await http.get(f"{BASE}/_control/state")).json()["overlapping_runs"] == []
+    for run in ("c", "d", "c"):  # d within c
+        await call(run)
+    state = (await http.get(f"{BASE}/_control/state")).json()
+    assert state["runs"] == 4 and [overlap[1:] for overlap in state["overlapping_runs"]] == [["c", "d"]]
+
+
+def _authorize_params() -> dict[str, str]:
+    return {
+        "client_id": stand_in.DEFAULT_CLIENT_ID,
+        "redirect_uri": "http://app.test/cb",
+        "response_type": "code",
+        "scope": "ai offline_access",
+        "state": "s",
+        "code_challenge": "c" * 43,
+        "code_challenge_method": "S256",
+    }
 
 
 @pytest.mark.parametrize("problem", ["wrong_verifier", "wrong_redirect", "bad_client", "code_reuse"])

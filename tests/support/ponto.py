@@ -20,6 +20,7 @@ async def consent_code(
     scope: str = "ai pi name offline_access",
     verifier: str = VERIFIER,
     state: str = "s",
+    organization: str | None = None,
 ) -> str:
     response = await http.post(
         f"{base}/oauth2/auth",
@@ -32,6 +33,7 @@ async def consent_code(
             "code_challenge": code_challenge(verifier),
             "code_challenge_method": "S256",
             "decision": "approve",
+            **({"organization": organization} if organization else {}),
         },
     )
     assert response.status_code == 303, response.text
