@@ -88,31 +88,36 @@ class Server:
 
     # -- Slack stand-in, as a person at the page would use it --------------------------------------
 
-    def slash(self, client: httpx.Client, text: str, user: str = "U0DEMO", channel: str = "C0FINANCE") -> None:
+    def slash(
+        self, client: httpx.Client, text: str, user: str = "U0DEMO", channel: str = "C0FINANCE", team: str = ""
+    ) -> None:
+        """`/ponto text` typed by `user` in `channel` (of `team`: the stand-in's default team when empty)."""
         response = client.post(
             f"{self.slack_base}/command",
-            data={"text": text, "user": user, "channel": channel},
+            data={"text": text, "user": user, "channel": channel, "team": team},
             headers={"Accept": "application/json"},
         )
         response.raise_for_status()
 
-    def ephemerals(self, client: httpx.Client, user: str) -> list[dict[str, Any]]:
-        response = client.get(f"{self.slack_base}/_control/ephemeral", params={"user": user})
+    def ephemerals(self, client: httpx.Client, user: str, team: str = "") -> list[dict[str, Any]]:
+        response = client.get(f"{self.slack_base}/_control/ephemeral", params={"user": user, "team": team})
         return list(response.json()["ephemerals"])
 
-    def wait_ephemeral(self, client: httpx.Client, user: str, count: int, timeout: float = 10) -> dict[str, Any]:
+    def wait_ephemeral(
+        self, client: httpx.Client, user: str, count: int, timeout: float = 10, team: str = ""
+    ) -> dict[str, Any]:
         """The user's `count`-th private message, once it has arrived."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            items = self.ephemerals(client, user)
+            items = self.ephemerals(client, user, team)
             if len(items) >= count:
                 return items[count - 1]
             time.sleep(0.1)
         raise AssertionError(f"no private message #{count} for {user}; log:\n{self.log()}")
 
-    def history(self, client: httpx.Client, channel: str = "C0FINANCE") -> list[dict[str, Any]]:
+    def history(self, client: httpx.Client, channel: str = "C0FINANCE", team: str = "") -> list[dict[str, Any]]:
         """Every message of the channel, newest first, as the stand-in holds it (read past the app's scopes)."""
-        response = client.get(f"{self.slack_base}/_control/history", params={"channel": channel})
+        response = client.get(f"{self.slack_base}/_control/history", params={"channel": channel, "team": team})
         assert response.status_code == 200, response.text
         return list(response.json()["messages"])
 
@@ -271,13 +276,14 @@ class _FormParser(HTMLParser):
             self._in_form, self._done = False, True
 
 
-def submit_first_form(client: httpx.Client, page_url: str) -> httpx.Response:
-    """GET a page and submit its first form with the first submit button, as served."""
+def submit_first_form(client: httpx.Client, page_url: str, **choices: str) -> httpx.Response:
+    """GET a page and submit its first form with the first submit button, as served (with `choices` for
+    the fields a person would pick, such as a select)."""
     page = client.get(page_url)
     page.raise_for_status()
     parser = _FormParser()
     parser.feed(page.text)
-    form = dict(parser.fields)
+    form = {**dict(parser.fields), **choices}
     if parser.button:
         form[parser.button[0]] = parser.button[1]
     action = parser.action or page_url.split("?", 1)[0]
@@ -291,16 +297,24 @@ def query_of(url: str) -> dict[str, str]:
 
 
 def connect(
-    server: Server, client: httpx.Client, user: str = "U0DEMO", channel: str = "C0FINANCE", *, settle: bool = True
+    server: Server,
+    client: httpx.Client,
+    user: str = "U0DEMO",
+    channel: str = "C0FINANCE",
+    *,
+    settle: bool = True,
+    team: str = "",
+    organization: str = "",
 ) -> None:
-    """/ponto activate, approve at the Ponto stand-in, come back: the whole consent, as a person does it.
+    """/ponto activate, approve at the Ponto stand-in, come back: the whole consent, as a person does it
+    (in `team`, sharing `organization`: the stand-ins' defaults when empty).
 
     With `settle`, returns once the first sync is done and every message delivered."""
-    before = len(server.ephemerals(client, user))
-    server.slash(client, "activate", user=user, channel=channel)
-    message = server.wait_ephemeral(client, user, before + 1)
+    before = len(server.ephemerals(client, user, team))
+    server.slash(client, "activate", user=user, channel=channel, team=team)
+    message = server.wait_ephemeral(client, user, before + 1, team=team)
     url = next(b["accessory"]["url"] for b in message["blocks"] if b.get("accessory", {}).get("url"))
-    redirect = submit_first_form(client, url)
+    redirect = submit_first_form(client, url, **({"organization": organization} if organization else {}))
     assert redirect.status_code == 303, redirect.text
     page = client.get(redirect.headers["location"])
     assert page.status_code == 200, page.text
@@ -314,10 +328,10 @@ def ponto_control(server: Server, client: httpx.Client, path: str, body: dict[st
     return dict(response.json())
 
 
-def refs_in_channel(server: Server, client: httpx.Client) -> list[str]:
+def refs_in_channel(server: Server, client: httpx.Client, team: str = "") -> list[str]:
     """The Ponto ids carried by the channel's messages, oldest first."""
     refs = []
-    for message in reversed(server.history(client)):
+    for message in reversed(server.history(client, team=team)):
         ref = ((message.get("metadata") or {}).get("event_payload") or {}).get("ref")
         if ref:
             refs.append(str(ref))

@@ -42,10 +42,21 @@ class SlackSandbox:
     ) -> None:
         self.app_events_url = app_events_url
         self.signing_secret = signing_secret
-        self.workspace = workspace or Workspace.demo()
+        self.workspace = workspace or Workspace.demo()  # the default team, where a request names none
         self.api = SlackApi(self.workspace, bot_token)
+        self.workspaces = self.api.workspaces
         self.response_urls: dict[str, dict[str, str]] = {}
         self._answered: dict[str, asyncio.Event] = {}
+
+    def team(self, source: Any) -> Workspace | None:
+        """The team a form or query names with `team` (the default one without); None: no such team."""
+        team_id = str(source.get("team") or self.workspace.team_id)
+        return self.workspaces.get(team_id)
+
+    def add_workspace(self, team_id: str, team_name: str) -> Workspace:
+        workspace = self.workspaces.get(team_id) or Workspace.demo(team_id, team_name)
+        self.workspaces[team_id] = workspace
+        return workspace
 
     def sign(self, body: str, timestamp: int | None = None) -> dict[str, str]:
         ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -57,9 +68,9 @@ class SlackSandbox:
         async with httpx.AsyncClient(timeout=10) as client:
             return await client.post(self.app_events_url, content=body, headers=headers)
 
-    def new_response_url(self, base: str, user: str, channel: str) -> str:
+    def new_response_url(self, base: str, ws: Workspace, user: str, channel: str) -> str:
         rid = secrets.token_urlsafe(12)
-        self.response_urls[rid] = {"user": user, "channel": channel}
+        self.response_urls[rid] = {"team": ws.team_id, "user": user, "channel": channel}
         self._answered[rid] = asyncio.Event()
         return f"{base}/response/{rid}"
 
@@ -75,23 +86,25 @@ class SlackSandbox:
                 await asyncio.wait_for(event.wait(), seconds)
             self._answered.pop(rid, None)
 
-    def show_reply(self, reply: dict[str, Any], *, user: str, channel: str, rid: str | None = None) -> None:
+    def show_reply(
+        self, ws: Workspace, reply: dict[str, Any], *, user: str, channel: str, rid: str | None = None
+    ) -> None:
         """Show what the app answered: in the channel, or privately to the user."""
         if not (reply.get("text") or reply.get("blocks")):
             return
         content = {"text": reply.get("text") or "", "blocks": reply.get("blocks") or []}
         if reply.get("response_type") == "in_channel":
-            chan = self.workspace.find_channel(channel)
+            chan = ws.find_channel(channel)
             if chan is not None:
-                chan.messages.append({"type": "message", "ts": self.workspace.next_ts(), "user": user, **content})
+                chan.messages.append({"type": "message", "ts": ws.next_ts(), "user": user, **content})
             return
-        ephemerals = self.workspace.ephemerals
+        ephemerals = ws.ephemerals
         replaced = 0  # how many times this private answer was edited in place (response_url, replace_original)
         if rid is not None and reply.get("replace_original"):
             earlier = [e for e in ephemerals if e.get("rid") == rid]
             replaced = sum(1 + int(e.get("replaced", 0)) for e in earlier)
             ephemerals[:] = [e for e in ephemerals if e.get("rid") != rid]
-        ts = self.workspace.next_ts()
+        ts = ws.next_ts()
         ephemerals.append({"ts": ts, "user": user, "channel": channel, "rid": rid, "replaced": replaced, **content})
 
 
@@ -119,20 +132,30 @@ def _reply_from(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {"text": str(body)}
 
 
-def _actor(sandbox: SlackSandbox, form: Any) -> tuple[str, Channel] | None:
-    """Who acts, and where; the page sends these with every form."""
-    user = str(form.get("user") or "U0DEMO")
-    channel = sandbox.workspace.find_channel(str(form.get("channel") or "C0FINANCE"))
-    if channel is None or user not in sandbox.workspace.users:
+def _actor(sandbox: SlackSandbox, form: Any) -> tuple[Workspace, str, Channel] | None:
+    """Which team, who acts, and where; the page sends these with every form."""
+    ws = sandbox.team(form)
+    if ws is None:
         return None
-    return user, channel
+    user = str(form.get("user") or "U0DEMO")
+    channel = ws.find_channel(str(form.get("channel") or "C0FINANCE"))
+    if channel is None or user not in ws.users:
+        return None
+    return ws, user, channel
 
 
-def _answer(request: Request, reply: dict[str, Any], user: str, channel: Channel, **extra: Any) -> Response:
+def _answer(
+    request: Request, reply: dict[str, Any], ws: Workspace, user: str, channel: Channel, **extra: Any
+) -> Response:
     """JSON for tests and scripts, else back to the channel page as a browser expects."""
     if _wants_json(request):
         return JSONResponse({"reply": reply, **extra})
-    return RedirectResponse(f"{_base(request)}/?{urlencode({'user': user, 'channel': channel.id})}", 303)
+    return RedirectResponse(f"{_base(request)}/?{urlencode(_where(ws, user, channel.id))}", 303)
+
+
+def _where(ws: Workspace, user: str, channel: str) -> dict[str, str]:
+    """The page's query for a user in a channel; the team only when it is not the default one."""
+    return {"user": user, "channel": channel, **({"team": ws.team_id} if ws.team_id != "T0DEMO" else {})}
 
 
 async def command(request: Request) -> Response:
@@ -141,33 +164,33 @@ async def command(request: Request) -> Response:
     actor = _actor(sandbox, form := await request.form())
     if actor is None:
         return PlainTextResponse("unknown user or channel", status_code=400)
-    user, channel = actor
+    ws, user, channel = actor
     text = str(form.get("text", "")).strip()
-    response_url = sandbox.new_response_url(_base(request), user, channel.id)
+    response_url = sandbox.new_response_url(_base(request), ws, user, channel.id)
     rid = response_url.rsplit("/", 1)[1]
     body = urlencode(
         {
             "token": "sandbox-verification-token",
-            "team_id": sandbox.workspace.team_id,
-            "team_domain": sandbox.workspace.domain,
+            "team_id": ws.team_id,
+            "team_domain": ws.domain,
             "channel_id": channel.id,
             "channel_name": channel.name,
             "user_id": user,
-            "user_name": sandbox.workspace.users[user].name,
+            "user_name": ws.users[user].name,
             "command": "/ponto",
             "text": text,
-            "api_app_id": sandbox.workspace.app_id,
+            "api_app_id": ws.app_id,
             "response_url": response_url,
             "trigger_id": secrets.token_hex(8),
             "is_enterprise_install": "false",
-            **({"enterprise_id": sandbox.workspace.enterprise_id} if sandbox.workspace.enterprise_id else {}),
+            **({"enterprise_id": ws.enterprise_id} if ws.enterprise_id else {}),
         }
     )
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
-    sandbox.show_reply(reply, user=user, channel=channel.id, rid=rid)
+    sandbox.show_reply(ws, reply, user=user, channel=channel.id, rid=rid)
     if not _wants_json(request):
         await sandbox.wait_answer(rid)
-    return _answer(request, reply, user, channel, response_url=response_url)
+    return _answer(request, reply, ws, user, channel, response_url=response_url)
 
 
 async def action(request: Request) -> Response:
@@ -176,22 +199,22 @@ async def action(request: Request) -> Response:
     actor = _actor(sandbox, form := await request.form())
     if actor is None:
         return PlainTextResponse("unknown user or channel", status_code=400)
-    user, channel = actor
+    ws, user, channel = actor
     ts = str(form.get("ts", ""))
-    message = sandbox.workspace.find_message(channel, ts)
+    message = ws.find_message(channel, ts)
     ephemeral = message is None
     if message is None:
-        message = next((e for e in sandbox.workspace.ephemerals if e["ts"] == ts), None)
+        message = next((e for e in ws.ephemerals if e["ts"] == ts), None)
     if message is None:
         return PlainTextResponse("message not found", status_code=404)
-    response_url = sandbox.new_response_url(_base(request), user, channel.id)
+    response_url = sandbox.new_response_url(_base(request), ws, user, channel.id)
     payload = {
         "type": "block_actions",
-        "team": {"id": sandbox.workspace.team_id, "domain": sandbox.workspace.domain},
-        "user": {"id": user, "username": sandbox.workspace.users[user].name, "team_id": sandbox.workspace.team_id},
-        "api_app_id": sandbox.workspace.app_id,
+        "team": {"id": ws.team_id, "domain": ws.domain},
+        "user": {"id": user, "username": ws.users[user].name, "team_id": ws.team_id},
+        "api_app_id": ws.app_id,
         "token": "sandbox-verification-token",
-        "enterprise": {"id": sandbox.workspace.enterprise_id} if sandbox.workspace.enterprise_id else None,
+        "enterprise": {"id": ws.enterprise_id} if ws.enterprise_id else None,
         "is_enterprise_install": False,
         "container": {"type": "message", "message_ts": ts, "channel_id": channel.id, "is_ephemeral": ephemeral},
         "trigger_id": secrets.token_hex(8),
@@ -211,10 +234,10 @@ async def action(request: Request) -> Response:
     body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace("+", "%2B")
     reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
     rid = response_url.rsplit("/", 1)[1]
-    sandbox.show_reply(reply, user=user, channel=channel.id, rid=rid)
+    sandbox.show_reply(ws, reply, user=user, channel=channel.id, rid=rid)
     if not _wants_json(request):
         await sandbox.wait_answer(rid)
-    return _answer(request, reply, user, channel)
+    return _answer(request, reply, ws, user, channel)
 
 
 async def response_url(request: Request) -> Response:
@@ -225,7 +248,8 @@ async def response_url(request: Request) -> Response:
     if target is None:
         return PlainTextResponse("no_active_hooks", status_code=404)
     reply = await request.json()
-    sandbox.show_reply(reply, user=target["user"], channel=target["channel"], rid=rid)
+    ws = sandbox.workspaces[target["team"]]
+    sandbox.show_reply(ws, reply, user=target["user"], channel=target["channel"], rid=rid)
     sandbox.answered(rid)
     return PlainTextResponse("ok")
 
@@ -237,7 +261,10 @@ async def api(request: Request) -> Response:
 async def control_ephemeral(request: Request) -> Response:
     """For tests and the page: the private messages a user has seen."""
     user = request.query_params.get("user")
-    items = [e for e in _sandbox(request).workspace.ephemerals if user is None or e["user"] == user]
+    ws = _sandbox(request).team(request.query_params)
+    if ws is None:
+        return JSONResponse({"error": "team not found"}, status_code=404)
+    items = [e for e in ws.ephemerals if user is None or e["user"] == user]
     return JSONResponse({"ephemerals": items})
 
 
@@ -250,24 +277,28 @@ async def authorize_page(request: Request) -> Response:
     redirect_uri = str(params.get("redirect_uri") or "")
     if not redirect_uri.startswith(("http://", "https://")):
         return PlainTextResponse("redirect_uri is required", status_code=400)
+    ws = sandbox.team(params)  # the team the person installs into (`team`, as Slack's own parameter)
+    if ws is None:
+        return PlainTextResponse("team not found", status_code=400)
     if request.method == "GET":
         hidden = "".join(
             f"<input type='hidden' name='{k}' value='{escape(str(v), quote=True)}'>" for k, v in params.items()
         )
         body = (
-            f"<main><h1>Install the app in {escape(sandbox.workspace.team_name)}?</h1>"
+            f"<main><h1>Install the app in {escape(ws.team_name)}?</h1>"
             f"<p>Scopes: <code>{escape(str(params.get('scope', '')))}</code></p><form method='post'>{hidden}"
             "<button class='primary' type='submit'>Allow</button></form></main>"
         )
         return HTMLResponse(page("Install app", body))
     code = secrets.token_urlsafe(16)
-    sandbox.api.install_codes[code] = "U0DEMO"
+    sandbox.api.install_codes[code] = ("U0DEMO", ws.team_id)
     separator = "&" if "?" in redirect_uri else "?"
     return RedirectResponse(f"{redirect_uri}{separator}{urlencode({'code': code, 'state': params['state']})}", 303)
 
 
 async def control_faults(request: Request) -> Response:
-    """{"method": "chat.postMessage", "status": 429, "retry_after": 1, "count": 3} or {"error": "..."}."""
+    """{"method": "chat.postMessage", "status": 429, "retry_after": 1, "count": 3} or {"error": "..."}; with
+    "rate" (0.1: one call in ten) instead of a count, the fault stays until DELETE."""
     api_state = _sandbox(request).api
     if request.method == "DELETE":
         api_state.faults.clear()
@@ -275,6 +306,8 @@ async def control_faults(request: Request) -> Response:
     body = await request.json()
     if not isinstance(body, dict) or not body.get("method"):
         return JSONResponse({"error": "method is required"}, status_code=400)
+    if "rate" in body and not 0 < float(body["rate"]) <= 1:
+        return JSONResponse({"error": "rate is the share of calls to fail, in (0, 1]"}, status_code=400)
     api_state.faults.append({"count": 1, **body})
     return JSONResponse({"faults": len(api_state.faults)}, status_code=201)
 
@@ -282,8 +315,10 @@ async def control_faults(request: Request) -> Response:
 async def control_channels(request: Request) -> Response:
     """{"channel": id or name, "is_archived"?: bool, "members"?: [...]} changes a channel, as an admin would;
     {"name": ..., "is_private"?: bool, "members"?: [...]} creates one."""
-    workspace = _sandbox(request).workspace
     body = await request.json()
+    workspace = _sandbox(request).team(body)
+    if workspace is None:
+        return JSONResponse({"error": "team not found"}, status_code=404)
     if body.get("name") and not body.get("channel"):
         members = set(body.get("members") or workspace.users)
         created = workspace.add_channel(str(body["name"]), is_private=bool(body.get("is_private")), members=members)
@@ -300,7 +335,8 @@ async def control_channels(request: Request) -> Response:
 
 async def control_history(request: Request) -> Response:
     """For tests: every message of a channel, newest first, with metadata; not an app call, so no scope."""
-    channel = _sandbox(request).workspace.find_channel(request.query_params.get("channel", ""))
+    ws = _sandbox(request).team(request.query_params)
+    channel = ws.find_channel(request.query_params.get("channel", "")) if ws else None
     if channel is None:
         return JSONResponse({"error": "channel not found"}, status_code=404)
     return JSONResponse({"channel": channel.id, "messages": list(reversed(channel.messages))})
@@ -313,16 +349,20 @@ async def control_scopes(request: Request) -> Response:
 
 
 async def control_workspace(request: Request) -> Response:
-    """{"enterprise_id": "E0..."}: the workspace belongs to an Enterprise Grid org (set before install)."""
-    workspace = _sandbox(request).workspace
+    """{"enterprise_id": "E0..."}: the workspace belongs to an Enterprise Grid org (set before install);
+    {"team": "T0...", "team_name"?: ...}: that team, made first if there is none (same people and channels)."""
+    sandbox = _sandbox(request)
     body = await request.json()
-    workspace.enterprise_id = body.get("enterprise_id") or None
+    team = str(body.get("team") or sandbox.workspace.team_id)
+    workspace = sandbox.add_workspace(team, str(body.get("team_name") or f"Team {team}"))
+    if "enterprise_id" in body:
+        workspace.enterprise_id = body.get("enterprise_id") or None
     return JSONResponse({"team_id": workspace.team_id, "enterprise_id": workspace.enterprise_id})
 
 
 async def channel_page(request: Request) -> Response:
     sandbox = _sandbox(request)
-    ws = sandbox.workspace
+    ws = sandbox.team(request.query_params) or sandbox.workspace
     user = request.query_params.get("user", "U0DEMO")
     channel = ws.find_channel(request.query_params.get("channel", "C0FINANCE")) or ws.channels["C0FINANCE"]
     names = {u.id: u.real_name for u in ws.users.values()} | {ws.bot_user_id: "Ponto (app)"}
@@ -334,22 +374,22 @@ async def channel_page(request: Request) -> Response:
         if e["user"] == user and e["channel"] == channel.id
     ]
     items.sort(key=lambda item: float(item[0]["ts"]))
-    feed = "".join(_message(m, action_form, names, who, user, channel.id, eph) for m, who, eph in items)
+    where = _hidden_fields(_where(ws, user, channel.id))
+    feed = "".join(_message(m, action_form, names, who, where, eph) for m, who, eph in items)
     user_links = " · ".join(
-        f"<a href='?{urlencode({'user': u.id, 'channel': channel.id})}'>{escape(u.real_name)}</a>"
+        f"<a href='?{urlencode(_where(ws, u.id, channel.id))}'>{escape(u.real_name)}</a>"
         + (" (admin)" if u.is_admin else "")
         for u in ws.users.values()
     )
     channel_links = " · ".join(
-        f"<a href='?{urlencode({'user': user, 'channel': c.id})}'>#{escape(c.name)}</a>" for c in ws.channels.values()
+        f"<a href='?{urlencode(_where(ws, user, c.id))}'>#{escape(c.name)}</a>" for c in ws.channels.values()
     )
     body = (
         f"<main><h1>#{escape(channel.name)} <span class='muted'>{escape(ws.team_name)} (Slack stand-in)</span></h1>"
         f"<p class='muted'>Channels: {channel_links}<br>You are <b>{escape(names.get(user, user))}</b>. "
         f"Switch: {user_links}</p>"
         f"<form class='composer' method='post' action='{_base(request)}/command'>"
-        f"<input type='hidden' name='user' value='{escape(user, quote=True)}'>"
-        f"<input type='hidden' name='channel' value='{channel.id}'>"
+        f"{_hidden_fields(_where(ws, user, channel.id))}"
         "<label>/ponto <input type='text' name='text' placeholder='activate | status | help' autofocus></label> "
         "<button class='primary' type='submit'>Send</button></form>"
         f"{feed or '<p class=muted>No messages yet. Type <code>activate</code> and press Send.</p>'}"
@@ -358,14 +398,12 @@ async def channel_page(request: Request) -> Response:
     return HTMLResponse(page(f"#{channel.name}", body, extra_style=slack_render.STYLE))
 
 
-def _message(
-    message: dict[str, Any], form: str, names: dict[str, str], who: str, user: str, channel: str, ephemeral: bool
-) -> str:
-    hidden = (
-        f"<input type='hidden' name='user' value='{escape(user, quote=True)}'>"
-        f"<input type='hidden' name='channel' value='{channel}'>"
-        f"<input type='hidden' name='ts' value='{message['ts']}'></form>"
-    )
+def _hidden_fields(values: dict[str, str]) -> str:
+    return "".join(f"<input type='hidden' name='{k}' value='{escape(v, quote=True)}'>" for k, v in values.items())
+
+
+def _message(message: dict[str, Any], form: str, names: dict[str, str], who: str, where: str, ephemeral: bool) -> str:
+    hidden = f"{where}<input type='hidden' name='ts' value='{message['ts']}'></form>"
     html = slack_render.message_html(message, form, names, who).replace("</form>", hidden)
     return f"<div class='ephemeral'>{html}</div>" if ephemeral else html
 

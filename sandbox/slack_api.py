@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -51,15 +52,18 @@ class SlackApi:
     """Dispatches /api/<method> calls against the workspace state."""
 
     def __init__(self, workspace: Workspace, bot_token: str, scopes: frozenset[str] | None = None) -> None:
-        self.workspace = workspace
+        self.workspace = workspace  # the current call's: set from its token
+        self.workspaces = {workspace.team_id: workspace}  # every team, the first one the default
         self.bot_token = bot_token
         self.scopes = manifest_scopes() if scopes is None else scopes
         self.tokens = {bot_token: self.scopes}  # plus the ones issued by oauth.v2.access
+        self.token_teams = {bot_token: workspace.team_id}
         self.scopes_used: set[str] = set()  # every scope a call needed and had
         self._granted: frozenset[str] = frozenset()
-        self.install_codes: dict[str, str] = {}  # code -> installing user
+        self.install_codes: dict[str, tuple[str, str]] = {}  # code -> installing user, team
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.faults: list[dict[str, Any]] = []  # {"method", "status" or "error", "count", "retry_after"}
+        self.faults: list[dict[str, Any]] = []  # {"method", "status" or "error", "count" or "rate", "retry_after"}
+        self.random = random.Random(11)
 
     async def handle(self, request: Request) -> Response:
         name = request.path_params["method"]
@@ -70,7 +74,7 @@ class SlackApi:
         handler = METHODS.get(name)
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method"}, status_code=404)
-        fault = next((f for f in self.faults if f["method"] == name and f["count"] > 0), None)
+        fault = self._fault(name)
         if fault is not None and fault.get("after_posting"):
             fault["count"] -= 1  # Slack did the work, then the answer was lost: a 5xx the caller cannot trust
             await self._call(handler, request, params)
@@ -85,13 +89,28 @@ class SlackApi:
             return JSONResponse({"ok": False, "error": fault.get("error", "internal_error")})
         return JSONResponse(await self._call(handler, request, params))
 
+    def _fault(self, name: str) -> dict[str, Any] | None:
+        """The next counted fault for this method; else, drawn once, one of its rate faults (kept until
+        cleared, several adding up)."""
+        matching = [f for f in self.faults if f["method"] == name]
+        counted = next((f for f in matching if "rate" not in f and f["count"] > 0), None)
+        if counted is not None:
+            return counted
+        draw = self.random.random()
+        for fault in matching:
+            draw -= float(fault.get("rate") or 0)
+            if draw < 0:
+                return {**fault, "count": 1}  # a copy: a rate fault is never used up
+        return None
+
     async def _call(self, handler: Handler, request: Request, params: dict[str, Any]) -> dict[str, Any]:
         token = _token(request, params)
         if not token:
             return {"ok": False, "error": "not_authed"}
         if token not in self.tokens:
             return {"ok": False, "error": "invalid_auth"}
-        self._granted = self.tokens[token]  # handlers do not await, so this is the current call's
+        self._granted = self.tokens[token]  # handlers do not await, so these are the current call's
+        self.workspace = self.workspaces[self.token_teams[token]]
         try:
             result = await handler(self, params)
         except ApiError as exc:
@@ -106,12 +125,14 @@ class SlackApi:
             client_id, _, client_secret = base64.b64decode(header[6:]).decode().partition(":")
         if (client_id, client_secret) != DEFAULT_OAUTH_CLIENT:
             return {"ok": False, "error": "invalid_client_id"}
-        user = self.install_codes.pop(str(params.get("code", "")), None)
-        if user is None:
+        installed = self.install_codes.pop(str(params.get("code", "")), None)
+        if installed is None:
             return {"ok": False, "error": "invalid_code"}
+        user, team = installed
         token = f"xoxb-installed-{secrets.token_hex(8)}"
         self.tokens[token] = self.scopes
-        ws = self.workspace
+        self.token_teams[token] = team
+        ws = self.workspaces[team]
         return {
             "ok": True,
             "access_token": token,

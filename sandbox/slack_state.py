@@ -48,8 +48,10 @@ class Workspace:
     _ts_counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @classmethod
-    def demo(cls) -> Workspace:
-        workspace = cls()
+    def demo(cls, team_id: str = "T0DEMO", team_name: str = "Demo Company") -> Workspace:
+        """An admin, a member, #finance and #general (another team: the same people and channels)."""
+        domain = team_name.lower().replace(" ", "-")
+        workspace = cls(team_id=team_id, team_name=team_name, domain=domain)
         for user in (
             User("U0DEMO", "ada", "Ada Admin", is_admin=True, is_owner=True),
             User("U0VIEWER", "victor", "Victor Viewer"),

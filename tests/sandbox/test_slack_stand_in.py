@@ -117,3 +117,49 @@ def test_a_permalink_is_given_for_a_message_that_exists_in_a_channel_the_app_can
     assert missing == {"ok": False, "error": "message_not_found"}
     hidden = client.post("chat.getPermalink", data={"channel": "G0SECRET", "message_ts": ts}).json()
     assert hidden == {"ok": False, "error": "channel_not_found"}
+
+
+def test_each_team_has_its_own_token_and_channels(api: tuple[slack_sandbox.SlackSandbox, httpx.Client]) -> None:
+    """An install into another team gives a token that posts there, and only there."""
+    sandbox, client = api
+    root = str(client.base_url).removesuffix("api/")
+    made = client.post(f"{root}_control/workspace", json={"team": "T0OTHER", "team_name": "Other Company"})
+    assert made.json()["team_id"] == "T0OTHER"
+    query = {"client_id": "sandbox-slack-client", "state": "s", "redirect_uri": "http://app.test/cb", "team": "T0OTHER"}
+    assert "Other Company" in client.get(f"{root}oauth/v2/authorize", params=query).text
+    approved = client.post(f"{root}oauth/v2/authorize", data=query)
+    code = approved.headers["location"].split("code=")[1].split("&")[0]
+    credentials = {"client_id": "sandbox-slack-client", "client_secret": "sandbox-slack-secret", "code": code}
+    installed = client.post("oauth.v2.access", data=credentials).json()
+    assert installed["team"]["id"] == "T0OTHER"
+    theirs = {"Authorization": f"Bearer {installed['access_token']}"}
+    assert client.post("auth.test", headers=theirs).json()["team_id"] == "T0OTHER"
+    assert client.post("conversations.join", headers=theirs, json={"channel": "C0FINANCE"}).json()["ok"]
+    posted = client.post("chat.postMessage", headers=theirs, json={"channel": "C0FINANCE", "text": "other"}).json()
+    assert posted["ok"], posted
+    assert client.post("conversations.join", json={"channel": "C0FINANCE"}).json()["ok"]
+    assert client.post("chat.postMessage", json={"channel": "C0FINANCE", "text": "demo"}).json()["ok"]
+    assert [m["text"] for m in sandbox.workspaces["T0OTHER"].channels["C0FINANCE"].messages] == ["other"]
+    assert [m["text"] for m in sandbox.workspace.channels["C0FINANCE"].messages] == ["demo"]
+    history = client.get(f"{root}_control/history", params={"channel": "C0FINANCE", "team": "T0OTHER"}).json()
+    assert [m["text"] for m in history["messages"]] == ["other"]
+    assert client.get(f"{root}_control/history", params={"channel": "C0FINANCE", "team": "T0NONE"}).status_code == 404
+
+
+def test_rate_faults_fail_that_share_of_calls_until_cleared(
+    api: tuple[slack_sandbox.SlackSandbox, httpx.Client],
+) -> None:
+    sandbox, client = api
+    root = str(client.base_url).removesuffix("api/")
+    assert client.post("conversations.join", json={"channel": "C0FINANCE"}).json()["ok"]
+    for fault in ({"status": 429, "retry_after": 1, "rate": 0.1}, {"status": 500, "rate": 0.1}):
+        assert client.post(f"{root}_control/faults", json={"method": "chat.postMessage", **fault}).status_code == 201
+    answers = [client.post("chat.postMessage", json={"channel": "C0FINANCE", "text": "x"}) for _ in range(200)]
+    statuses = [a.status_code for a in answers]
+    assert 15 <= statuses.count(429) <= 65 and 15 <= statuses.count(500) <= 65
+    assert all(a.headers["Retry-After"] == "1" for a in answers if a.status_code == 429)
+    assert len(sandbox.workspace.channels["C0FINANCE"].messages) == statuses.count(200)  # a failure posts nothing
+    client.delete(f"{root}_control/faults")
+    assert client.post("chat.postMessage", json={"channel": "C0FINANCE", "text": "x"}).status_code == 200
+    bad = {"method": "chat.postMessage", "status": 500, "rate": 2}
+    assert client.post(f"{root}_control/faults", json=bad).status_code == 400
