@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -221,10 +221,11 @@ def start_server(
     slack_base: str = "",
     ponto_base: str = "",
     args: Sequence[str] = (),
+    log_name: str = "server",
 ) -> Server:
     port = port or free_port()
     full_env = process_env(workdir, env)
-    log_path = workdir / "server.log"
+    log_path = workdir / f"{log_name}.log"
     log_file = log_path.open("ab")
     process = subprocess.Popen(
         cli_command("serve", "--port", str(port), *args),
@@ -322,6 +323,17 @@ def connect(
         server.wait_quiet()
 
 
+def install_in_team(client: httpx.Client, server: Server, team: str) -> None:
+    """'Add to Slack' from `server` into `team`, approved at the Slack stand-in (the multi-workspace mode)."""
+    install = client.get(f"{server.url}/slack/install")
+    assert install.status_code == 302, install.text
+    cookie = install.headers["set-cookie"].split(";", 1)[0]  # Secure: httpx would not send it over http
+    approved = submit_first_form(client, f"{install.headers['location']}&{urlencode({'team': team})}")
+    assert approved.status_code == 303, approved.text
+    done = client.get(approved.headers["location"], headers={"Cookie": cookie})
+    assert done.status_code == 200 and f"team={team}" in done.text, done.text
+
+
 def ponto_control(server: Server, client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
     response = client.post(f"{server.ponto_base}/_control/{path}", json=body)
     assert response.status_code in (200, 201), response.text
@@ -388,35 +400,42 @@ def listening(port: int, timeout: float = 30) -> bool:
 class Services:
     """The stand-ins running as their own processes, and what a server needs to use them."""
 
-    app_port: int
+    app_ports: tuple[int, ...]  # one per web process; the stand-ins deliver to each in turn
     ponto_base: str
     slack_base: str
     env: dict[str, str]  # the server's settings: the stand-ins as the real services
 
-    def start(self, workdir: Path, extra: Mapping[str, str] | None = None, *args: str) -> Server:
+    @property
+    def app_port(self) -> int:
+        return self.app_ports[0]
+
+    def start(self, workdir: Path, extra: Mapping[str, str] | None = None, *args: str, web: int = 0) -> Server:
+        """Web process number `web` (on its own port, logging to server.log, server1.log, ...)."""
         return start_server(
             workdir,
             {**self.env, **(extra or {})},
-            port=self.app_port,
+            port=self.app_ports[web],
             slack_base=self.slack_base,
             ponto_base=self.ponto_base,
             args=args,
+            log_name=f"server{web or ''}",
         )
 
 
 @contextmanager
-def stand_ins_as_processes(workdir: Path, key: str, *ponto_options: str) -> Iterator[Services]:
+def stand_ins_as_processes(workdir: Path, key: str, *ponto_options: str, web_processes: int = 1) -> Iterator[Services]:
     """Both stand-ins as processes (as the real services are, so their work never shares the app's event
-    loop), stopped on the way out."""
-    app_port, ponto_port, slack_port = free_port(), free_port(), free_port()
-    app_url = f"http://127.0.0.1:{app_port}"
+    loop), stopped on the way out; with several web processes, their webhooks and events take turns."""
+    app_ports = tuple(free_port() for _ in range(web_processes))
+    ponto_port, slack_port = free_port(), free_port()
+    app_url = ",".join(f"http://127.0.0.1:{port}" for port in app_ports)
     ponto_base = f"http://127.0.0.1:{ponto_port}/sandbox/ponto"
     slack_base = f"http://127.0.0.1:{slack_port}/sandbox/slack"
     processes = [start_stand_in("ponto", ponto_port, app_url, workdir, *ponto_options)]
     try:
         processes.append(start_stand_in("slack", slack_port, app_url, workdir))
-        env = stand_ins_as_real_services(app_url, ponto_base, slack_base, key)
-        yield Services(app_port, ponto_base, slack_base, env)
+        env = stand_ins_as_real_services(f"http://127.0.0.1:{app_ports[0]}", ponto_base, slack_base, key)
+        yield Services(app_ports, ponto_base, slack_base, env)
     finally:
         for process in processes:
             process.terminate()

@@ -8,14 +8,11 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from storage.db import create_engine
+from storage.db import MIGRATION_LOCK, create_engine
 from storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-MIGRATION_LOCK = 0x706F6E746F  # any constant: every process of this app takes the same advisory lock
 
 
 def _run(connection: Connection) -> None:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from .ponto_data import iso
+from .targets import Targets
 
 log = logging.getLogger(__name__)
 ISSUER = "https://api.ibanity.com"
@@ -29,7 +30,8 @@ class WebhookSender:
     """Signs and posts events to the app; deliveries are recorded for tests and the control API."""
 
     def __init__(self, url: str | None, *, audience: str = DEFAULT_AUDIENCE, attempts: int = 3) -> None:
-        self.url = url
+        self.url = url  # or several, separated by commas: deliveries take turns
+        self.targets = Targets()
         self.audience = audience
         self.enabled = url is not None
         self.attempts = attempts
@@ -79,7 +81,7 @@ class WebhookSender:
                 record["attempts"] = attempt
                 try:
                     response = await client.post(
-                        str(self.url),
+                        self.targets.next(str(self.url)),
                         content=body,
                         headers={"Content-Type": "application/json", "Signature": self.sign(body)},
                     )

@@ -27,6 +27,7 @@ from . import slack_render
 from .html import mount_url, page
 from .slack_api import SlackApi
 from .slack_state import DEFAULT_BOT_TOKEN, DEFAULT_OAUTH_CLIENT, DEFAULT_SIGNING_SECRET, MOUNT, Channel, Workspace
+from .targets import Targets
 
 
 class SlackSandbox:
@@ -40,7 +41,8 @@ class SlackSandbox:
         bot_token: str = DEFAULT_BOT_TOKEN,
         workspace: Workspace | None = None,
     ) -> None:
-        self.app_events_url = app_events_url
+        self.app_events_url = app_events_url  # or several, separated by commas: deliveries take turns
+        self.targets = Targets()
         self.signing_secret = signing_secret
         self.workspace = workspace or Workspace.demo()  # the default team, where a request names none
         self.api = SlackApi(self.workspace, bot_token)
@@ -66,7 +68,7 @@ class SlackSandbox:
     async def deliver(self, body: str, content_type: str) -> httpx.Response:
         headers = {"Content-Type": content_type, **self.sign(body)}
         async with httpx.AsyncClient(timeout=10) as client:
-            return await client.post(self.app_events_url, content=body, headers=headers)
+            return await client.post(self.targets.next(self.app_events_url), content=body, headers=headers)
 
     def new_response_url(self, base: str, ws: Workspace, user: str, channel: str) -> str:
         rid = secrets.token_urlsafe(12)

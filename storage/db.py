@@ -14,6 +14,9 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+MIGRATION_LOCK = 0x706F6E746F  # any constant: every process of this app takes this advisory lock to migrate
+
+
 def on_postgresql(bind: AsyncEngine | AsyncSession) -> bool:
     """Whether this engine (or a session's) talks to PostgreSQL: several processes, locks, NOTIFY."""
     engine = bind if isinstance(bind, AsyncEngine) else bind.bind

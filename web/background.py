@@ -20,7 +20,7 @@ from storage import heartbeats, wakeups
 from storage.db import on_postgresql
 from worker.loop import Worker
 
-from .core import Core
+from .core import Core, take_back_dead_leases
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class Background:
             try:
                 async with self.core.sessions.begin() as session:
                     await heartbeats.beat(session, self.core.owner, role=self.role, now=utcnow())
+                await take_back_dead_leases(self.core.sessions)
             except Exception as exc:  # the database away for a moment: /healthz will say so
                 log.warning("heartbeat not recorded: %s", exc)
             try:

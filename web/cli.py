@@ -77,7 +77,11 @@ def parser() -> argparse.ArgumentParser:
     sandbox.add_argument("side", choices=["ponto", "slack"], help="which stand-in")
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on")
     sandbox.add_argument("--port", type=int, required=True, help="port to listen on")
-    sandbox.add_argument("--app-url", default="http://127.0.0.1:8000", help="where the app runs")
+    sandbox.add_argument(
+        "--app-url",
+        default="http://127.0.0.1:8000",
+        help="where the app runs; several URLs separated by commas take turns, as behind a load balancer",
+    )
     sandbox.add_argument("--webhooks", action="store_true", help="(ponto) send webhooks to APP_URL/ponto/webhooks")
     sandbox.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     sandbox.add_argument("--tls-key", help="the certificate's private key (PEM)")

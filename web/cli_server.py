@@ -103,6 +103,7 @@ def sandbox(args: argparse.Namespace) -> int:
     import uvicorn
 
     from sandbox import ponto, slack
+    from sandbox.targets import joined
 
     tls: dict[str, object] = {}
     if args.tls_cert:
@@ -113,7 +114,7 @@ def sandbox(args: argparse.Namespace) -> int:
     if args.side == "ponto":
         settings = Settings.from_env()
         sandbox = ponto.PontoSandbox(
-            webhook_url=args.app_url.rstrip("/") + "/ponto/webhooks" if args.webhooks else None,
+            webhook_url=joined(args.app_url, "/ponto/webhooks") if args.webhooks else None,
             webhook_audience=settings.ponto_application_id or "sandbox-application",
         )
         app = ponto.create_standalone_app(sandbox)
@@ -121,7 +122,7 @@ def sandbox(args: argparse.Namespace) -> int:
     else:
         settings = Settings.from_env()
         stand_in = slack.SlackSandbox(
-            app_events_url=args.app_url.rstrip("/") + "/slack/events",
+            app_events_url=joined(args.app_url, "/slack/events"),
             signing_secret=settings.slack_signing_secret or slack.DEFAULT_SIGNING_SECRET,
         )
         app = slack.create_standalone_app(stand_in)

@@ -8,7 +8,7 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.services import utcnow
 from ponto import OAuthClientConfig, PontoClient, PontoOAuth, TokenManager
 from storage import TokenCipher, create_engine, leases, make_sessionmaker
+from storage.db import on_postgresql
 from storage.migrate import upgrade_async
 from storage.models import PontoConnection
 from worker.activation import PontoApp
-from worker.sync import Syncer
+from worker.sync import RENEWED_LEASE, Syncer
 from worker.token_store import DbTokenStore
 
 from .settings import Settings, private_database_file, token_keys
@@ -60,13 +61,11 @@ async def core_resources(settings: Settings, wiring: Wiring, *, on_progress: Any
         return PontoClient(ponto_http, api_url=wiring.ponto_api_url, tokens=tokens), tokens
 
     owner = leases.owner_name(socket.gethostname(), os.getpid())
-    async with sessions.begin() as session:
-        released = await leases.release_dead(session, host=socket.gethostname(), alive=_process_alive)
-    if released:
-        log.warning("took back %d leases left by a process of this machine that is gone", released)
-    syncer = Syncer(
-        sessions, make_client, options=sync_options(settings), owner=owner, clock=utcnow, on_progress=on_progress
-    )
+    await take_back_dead_leases(sessions)
+    options = sync_options(settings)
+    if on_postgresql(engine):
+        options = replace(options, lease=RENEWED_LEASE)
+    syncer = Syncer(sessions, make_client, options=options, owner=owner, clock=utcnow, on_progress=on_progress)
     ponto_app = PontoApp(
         auth_url=wiring.ponto_auth_url,
         api_url=wiring.ponto_api_url,
@@ -78,6 +77,16 @@ async def core_resources(settings: Settings, wiring: Wiring, *, on_progress: Any
     finally:
         await ponto_http.aclose()
         await engine.dispose()
+
+
+async def take_back_dead_leases(sessions: async_sessionmaker[Any]) -> int:
+    """Leases held by processes of this machine that are gone (killed, say): free at once, not at expiry.
+    Run at start and with every heartbeat, so a killed worker's work moves on while it is being restarted."""
+    async with sessions.begin() as session:
+        released = await leases.release_dead(session, host=socket.gethostname(), alive=_process_alive)
+    if released:
+        log.warning("took back %d leases left by a process of this machine that is gone", released)
+    return released
 
 
 def _process_alive(pid: int) -> bool:

@@ -9,11 +9,12 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import desc, select
+from sqlalchemy import MetaData, desc, select, text
 
 from bot.app import BOT_SCOPES, web_client
 from bot.installation_store import EncryptedInstallationStore
 from storage import TokenCipher
+from storage.db import MIGRATION_LOCK, on_postgresql
 
 from .settings import Settings
 from .wiring import Wiring
@@ -35,8 +36,7 @@ async def slack_install(
         return None, single
     plain_store = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
     state_store = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
-    await plain_store.create_tables()
-    await state_store.create_tables()
+    await _create_tables(engine, plain_store.metadata, state_store.metadata)
     store = EncryptedInstallationStore(plain_store, cipher)
     oauth_settings = AsyncOAuthSettings(
         client_id=settings.slack_client_id,
@@ -61,6 +61,16 @@ async def slack_install(
         return web_client(bot.bot_token, wiring.slack_api_url, delivery=True) if bot and bot.bot_token else None
 
     return oauth_settings, per_team
+
+
+async def _create_tables(engine: Any, *schemas: MetaData) -> None:
+    """slack_sdk's tables (outside our migrations), made under the migrations' advisory lock on PostgreSQL:
+    processes starting together would otherwise both find them missing and both create them."""
+    async with engine.begin() as connection:
+        if on_postgresql(engine):
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        for schema in schemas:
+            await connection.run_sync(schema.create_all)
 
 
 async def enterprise_of(store: AsyncSQLAlchemyInstallationStore, team_id: str) -> str | None:

@@ -45,7 +45,12 @@ class SyncOptions:
     customer_ip: str | None = None  # PONTO_CUSTOMER_IP: sent instead of the consenting person's address
     sync_wait: float = 20.0
     create_synchronizations: bool = True
-    lease: timedelta = timedelta(minutes=10)
+    lease: timedelta = timedelta(minutes=10)  # RENEWED_LEASE on PostgreSQL
+
+
+# On PostgreSQL a running sync renews its lease every third of its length, so the lease can be short:
+# a worker that dies on another host (where its pid cannot be checked) gives its connection up this soon.
+RENEWED_LEASE = timedelta(seconds=90)
 
 
 @dataclass
@@ -132,7 +137,6 @@ class Syncer:
             )
         metrics.SYNCS.labels("error" if report.error else "ok").inc()
         metrics.SYNC_SECONDS.observe(time.perf_counter() - started)
-        metrics.TRANSACTIONS.inc(report.created)
         return report
 
     @contextlib.asynccontextmanager
@@ -200,6 +204,7 @@ class Syncer:
                 synchronized.transactions.get(account.id, []),
                 since=since if initial else None,
             )
+            metrics.TRANSACTIONS.inc(created)  # counted once committed, even if the sync stops after
             report.created += created
             report.updated += updated
             report.per_account[account.id] = created

@@ -163,3 +163,16 @@ def test_rate_faults_fail_that_share_of_calls_until_cleared(
     assert client.post("chat.postMessage", json={"channel": "C0FINANCE", "text": "x"}).status_code == 200
     bad = {"method": "chat.postMessage", "status": 500, "rate": 2}
     assert client.post(f"{root}_control/faults", json=bad).status_code == 400
+
+
+def test_several_app_urls_take_turns() -> None:
+    from sandbox.targets import Targets, joined
+
+    spec = joined("http://a:1/, http://b:2", "/slack/events")
+    assert spec == "http://a:1/slack/events,http://b:2/slack/events"
+    targets = Targets()
+    assert [targets.next(spec) for _ in range(3)] == [
+        "http://a:1/slack/events",
+        "http://b:2/slack/events",
+        "http://a:1/slack/events",
+    ]
