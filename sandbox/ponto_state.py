@@ -145,6 +145,34 @@ class PontoSandbox:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    # What a restarted demo needs to go on where it stopped (see sandbox.snapshots); faults, codes in
+    # flight and the record kept for tests start afresh.
+    KEPT = (
+        "organizations",
+        "access_tokens",
+        "refresh_tokens",
+        "spent_refresh_tokens",
+        "revoked",
+        "lines",
+        "pending",
+        "unsynced",
+        "syncs",
+        "payments",
+        "reauthorizations",
+        "hidden",
+        "_sequence",
+    )
+
+    def export_state(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.KEPT} | {"webhook_key": self.webhooks.private_key_pem()}
+
+    def import_state(self, state: dict[str, Any]) -> None:
+        for name in self.KEPT:
+            setattr(self, name, state[name])
+        self.organization = next(iter(self.organizations.values()))
+        self.index = {line.id: line for store in (self.lines, self.pending) for ls in store.values() for line in ls}
+        self.webhooks.use_private_key_pem(state["webhook_key"])
+
     def add_organizations(self, count: int) -> list[SandboxOrganization]:
         """More organizations, each with one EUR account and no history, for tests of many tenants."""
         added = []
@@ -255,7 +283,7 @@ class PontoSandbox:
         return self._sequence
 
     def _book(self, account_id: str, attributes: dict[str, Any], *, adjust: bool = True) -> BankLine:
-        line = BankLine(stable_id("transaction", account_id, self._sequence, uuid.uuid4()), account_id, attributes)
+        line = BankLine(stable_id("transaction", account_id, self._sequence), account_id, attributes)
         self.lines[account_id].append(line)
         self.index[line.id] = line
         if adjust:

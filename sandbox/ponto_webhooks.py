@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -38,6 +39,18 @@ class WebhookSender:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.deliveries: list[dict[str, Any]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def private_key_pem(self) -> bytes:
+        """The signing key, kept by a demo across restarts so the app's cached public key stays right."""
+        return self._key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+    def use_private_key_pem(self, pem: bytes) -> None:
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("the webhook signing key must be an RSA key")
+        self._key = key
 
     def jwks(self) -> dict[str, Any]:
         jwk = json.loads(RSAAlgorithm.to_jwk(self._key.public_key()))

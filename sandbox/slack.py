@@ -50,6 +50,17 @@ class SlackSandbox:
         self.response_urls: dict[str, dict[str, str]] = {}
         self._answered: dict[str, asyncio.Event] = {}
 
+    def export_state(self) -> dict[str, Any]:
+        """What a restarted demo needs (see sandbox.snapshots): the teams and their messages, installed tokens."""
+        return {"workspaces": self.workspaces, "tokens": self.api.tokens, "token_teams": self.api.token_teams}
+
+    def import_state(self, state: dict[str, Any]) -> None:
+        self.workspaces.clear()
+        self.workspaces.update(state["workspaces"])
+        self.workspace = self.api.workspace = self.workspaces.get(self.workspace.team_id) or self.workspace
+        self.api.tokens.update(state["tokens"])
+        self.api.token_teams.update(state["token_teams"])
+
     def team(self, source: Any) -> Workspace | None:
         """The team a form or query names with `team` (the default one without); None: no such team."""
         team_id = str(source.get("team") or self.workspace.team_id)

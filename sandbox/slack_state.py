@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +44,7 @@ class Workspace:
     users: dict[str, User] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
-    _ts_counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    ts_sequence: int = 0  # the last message number handed out
 
     @classmethod
     def demo(cls, team_id: str = "T0DEMO", team_name: str = "Demo Company") -> Workspace:
@@ -63,7 +62,8 @@ class Workspace:
         return workspace
 
     def next_ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ts_counter):06d}"
+        self.ts_sequence += 1
+        return f"{int(time.time())}.{self.ts_sequence:06d}"
 
     def find_channel(self, ref: str) -> Channel | None:
         """By id, by name, or by '#name', as chat.postMessage accepts; a user id opens the app's DM."""

@@ -42,6 +42,16 @@ class TokenCipher:
                 "keeping the old key after the new one?"
             ) from exc
 
+    def encrypt_bytes(self, plaintext: bytes) -> bytes:
+        return self._fernet.encrypt(plaintext)
+
+    def decrypt_bytes(self, ciphertext: bytes) -> bytes:
+        """Authenticated: anything not encrypted by these keys (or altered since) raises TokenDecryptionError."""
+        try:
+            return self._fernet.decrypt(ciphertext)
+        except InvalidToken as exc:
+            raise TokenDecryptionError("not encrypted with any of the configured keys, or altered") from exc
+
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt with the newest key."""
         return self._fernet.rotate(ciphertext.encode("ascii")).decode("ascii")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,6 +13,8 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from sandbox import ponto as ponto_sandbox, slack as slack_sandbox
 from sandbox.ponto_webhooks import DEFAULT_AUDIENCE
+from sandbox.snapshots import Keeps, Snapshots
+from storage import TokenCipher
 
 from .lifespan import resources
 from .limits import RequestLimits
@@ -21,8 +24,34 @@ from .routes.api import get_invoices, post_invoices
 from .routes.health import healthz
 from .routes.ponto import ponto_callback, ponto_reauthorized, ponto_webhook
 from .routes.slack import slack_endpoint
-from .settings import Settings
+from .settings import Settings, token_keys
 from .wiring import Wiring
+
+
+def stand_in_snapshots(settings: Settings, stand_ins: dict[str, Keeps]) -> Snapshots | None:
+    """With a SQLite file, the stand-ins keep their state beside it (`ponto-slack.db.stand-ins`), so a
+    restarted demo goes on where it stopped; restored here, before the first request."""
+    database = settings.sqlite_path()
+    if database is None or not stand_ins:
+        return None
+    cipher = TokenCipher.from_setting(token_keys(settings))
+    snapshots = Snapshots(database.with_name(database.name + ".stand-ins"), stand_ins, cipher)
+    snapshots.restore()
+    return snapshots
+
+
+@contextlib.asynccontextmanager
+async def _keeping(snapshots: Snapshots | None) -> AsyncIterator[None]:
+    if snapshots is None:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(snapshots.keep(stop), name="stand-in snapshots")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def create_app(settings: Settings, *, self_url: str | None = None, run_worker: bool = True) -> Starlette:
@@ -42,20 +71,24 @@ def create_app(settings: Settings, *, self_url: str | None = None, run_worker: b
         Route("/api/invoices", post_invoices, methods=["POST"]),
         Route("/api/invoices", get_invoices, methods=["GET"]),
     ]
+    stand_ins: dict[str, Keeps] = {}
     if not settings.ponto_is_real:
         stand_in = ponto_sandbox.PontoSandbox(
             webhook_url=f"{self_url}/ponto/webhooks", webhook_audience=wiring.webhook_audience or DEFAULT_AUDIENCE
         )
         routes.append(Mount(ponto_sandbox.MOUNT, app=ponto_sandbox.create_app(stand_in)))
+        stand_ins["ponto"] = stand_in
     if settings.slack_mode == "sandbox":
         slack_stand_in = slack_sandbox.SlackSandbox(
             app_events_url=f"{self_url}/slack/events", signing_secret=wiring.slack_signing_secret
         )
         routes.append(Mount(slack_sandbox.MOUNT, app=slack_sandbox.create_app(slack_stand_in)))
+        stand_ins["slack"] = slack_stand_in
+    snapshots = stand_in_snapshots(settings, stand_ins)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        async with resources(settings, wiring, run_worker=run_worker) as state:
+        async with resources(settings, wiring, run_worker=run_worker) as state, _keeping(snapshots):
             yield state
 
     limits = Middleware(RequestLimits, slack_signing_secret=wiring.slack_signing_secret)
