@@ -206,10 +206,75 @@ async def command(request: Request) -> Response:
     return _answer(request, reply, ws, user, channel, response_url=response_url)
 
 
+async def send_event(sandbox: SlackSandbox, ws: Workspace, event: dict[str, Any]) -> httpx.Response:
+    """An Events API callback, signed, as Slack delivers it."""
+    envelope = {
+        "token": "sandbox-verification-token",
+        "team_id": ws.team_id,
+        "api_app_id": ws.app_id,
+        "event": {**event, "event_ts": f"{time.time():.6f}"},
+        "type": "event_callback",
+        "event_id": f"Ev{secrets.token_hex(6).upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": ws.team_id, "user_id": ws.bot_user_id, "is_bot": True}],
+    }
+    return await sandbox.deliver(json.dumps(envelope), "application/json")
+
+
+def _clicked(view: dict[str, Any], form: Any) -> dict[str, Any] | None:
+    """The button of the view the form names, if the view has it (a stale page's click is refused)."""
+    wanted = (str(form.get("action_id", "")), str(form.get("value", "")))
+    for block in view.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if (element.get("action_id"), element.get("value")) == wanted:
+                return {"block_id": block.get("block_id", ""), **element}
+    return None
+
+
+async def home_action(request: Request, sandbox: SlackSandbox, ws: Workspace, user: str, form: Any) -> Response:
+    """A click in the Home tab: a block_actions payload with the view and no response_url (as Slack's)."""
+    view = ws.homes.get(user)
+    element = _clicked(view, form) if view else None
+    if view is None or element is None:
+        return PlainTextResponse("no such button in this person's Home tab", status_code=404)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": ws.team_id, "domain": ws.domain},
+        "user": {"id": user, "username": ws.users[user].name, "team_id": ws.team_id},
+        "api_app_id": ws.app_id,
+        "token": "sandbox-verification-token",
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": secrets.token_hex(8),
+        "view": view,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": element["action_id"],
+                "block_id": element["block_id"],
+                "value": element.get("value", ""),
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+    body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace("+", "%2B")
+    reply = await sandbox.deliver(body, "application/x-www-form-urlencoded")
+    if _wants_json(request):
+        return JSONResponse({"status": reply.status_code})
+    await asyncio.sleep(0.5)  # the app answers in the DM and publishes the tab again: show that
+    return RedirectResponse(f"{_base(request)}/?{urlencode({**_where(ws, user, 'C0FINANCE'), 'tab': 'home'})}", 303)
+
+
 async def action(request: Request) -> Response:
     """A button click on a message: sends a signed block_actions payload to the app."""
     sandbox = _sandbox(request)
-    actor = _actor(sandbox, form := await request.form())
+    form = await request.form()
+    if form.get("view") == "home":
+        ws = sandbox.team(form)
+        user = str(form.get("user") or "U0DEMO")
+        if ws is None or user not in ws.users:
+            return PlainTextResponse("unknown team or user", status_code=400)
+        return await home_action(request, sandbox, ws, user, form)
+    actor = _actor(sandbox, form)
     if actor is None:
         return PlainTextResponse("unknown user or channel", status_code=400)
     ws, user, channel = actor
@@ -355,6 +420,14 @@ async def control_history(request: Request) -> Response:
     return JSONResponse({"channel": channel.id, "messages": list(reversed(channel.messages))})
 
 
+async def control_home(request: Request) -> Response:
+    """For tests: the Home tab the app last published for `user` (null when none)."""
+    ws = _sandbox(request).team(request.query_params)
+    if ws is None:
+        return JSONResponse({"error": "team not found"}, status_code=404)
+    return JSONResponse({"view": ws.homes.get(request.query_params.get("user", ""))})
+
+
 async def control_scopes(request: Request) -> Response:
     """The scopes the app's token holds and the ones its calls needed so far (to check the manifest)."""
     api_state = _sandbox(request).api
@@ -374,9 +447,14 @@ async def control_workspace(request: Request) -> Response:
 
 
 async def channel_page(request: Request) -> Response:
+    """A channel, the app's DM with a person (`channel=D…`), or the app's Home tab (`tab=home`)."""
     sandbox = _sandbox(request)
     ws = sandbox.team(request.query_params) or sandbox.workspace
     user = request.query_params.get("user", "U0DEMO")
+    if user not in ws.users:
+        return PlainTextResponse("unknown user", status_code=400)
+    if request.query_params.get("tab") == "home":
+        return await home_page(request, sandbox, ws, user)
     channel = ws.find_channel(request.query_params.get("channel", "C0FINANCE")) or ws.channels["C0FINANCE"]
     names = {u.id: u.real_name for u in ws.users.values()} | {ws.bot_user_id: "Ponto (app)"}
     action_form = f"{_base(request)}/action"
@@ -394,12 +472,10 @@ async def channel_page(request: Request) -> Response:
         + (" (admin)" if u.is_admin else "")
         for u in ws.users.values()
     )
-    channel_links = " · ".join(
-        f"<a href='?{urlencode(_where(ws, user, c.id))}'>#{escape(c.name)}</a>" for c in ws.channels.values()
-    )
+    title = "Ponto (app): direct messages" if channel.id.startswith("D") else f"#{channel.name}"
     body = (
-        f"<main><h1>#{escape(channel.name)} <span class='muted'>{escape(ws.team_name)} (Slack stand-in)</span></h1>"
-        f"<p class='muted'>Channels: {channel_links}<br>You are <b>{escape(names.get(user, user))}</b>. "
+        f"<main><h1>{escape(title)} <span class='muted'>{escape(ws.team_name)} (Slack stand-in)</span></h1>"
+        f"<p class='muted'>{_navigation(ws, user, channel.id)}<br>You are <b>{escape(names.get(user, user))}</b>. "
         f"Switch: {user_links}</p>"
         f"<form class='composer' method='post' action='{_base(request)}/command'>"
         f"{_hidden_fields(_where(ws, user, channel.id))}"
@@ -408,7 +484,41 @@ async def channel_page(request: Request) -> Response:
         f"{feed or '<p class=muted>No messages yet. Type <code>activate</code> and press Send.</p>'}"
         "<p class='muted'><a href=''>Refresh</a> to see new messages.</p></main>"
     )
-    return HTMLResponse(page(f"#{channel.name}", body, extra_style=slack_render.STYLE))
+    return HTMLResponse(page(title, body, extra_style=slack_render.STYLE))
+
+
+def _navigation(ws: Workspace, user: str, current: str) -> str:
+    """The channels the person is in, their DM with the app and the app's Home tab, as Slack's sidebar."""
+    links = [
+        f"<a href='?{urlencode(_where(ws, user, c.id))}'>#{escape(c.name)}</a>"
+        for c in ws.channels.values()
+        if not c.id.startswith("D") and user in c.members
+    ]
+    links.append(f"<a href='?{urlencode(_where(ws, user, 'D' + user))}'>Ponto (app): messages</a>")
+    links.append(f"<a href='?{urlencode({**_where(ws, user, current), 'tab': 'home'})}'>Ponto (app): Home</a>")
+    return "Channels: " + " · ".join(links)
+
+
+async def home_page(request: Request, sandbox: SlackSandbox, ws: Workspace, user: str) -> Response:
+    """Opening the tab tells the app (`app_home_opened`), which publishes the view shown here."""
+    before = ws.homes.get(user)
+    await send_event(sandbox, ws, {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"})
+    for _ in range(40):  # the app publishes after acknowledging: wait for it, briefly
+        if ws.homes.get(user) is not before:
+            break
+        await asyncio.sleep(0.05)
+    view = ws.homes.get(user)
+    names = {u.id: u.real_name for u in ws.users.values()}
+    where = _hidden_fields({**_where(ws, user, "C0FINANCE"), "view": "home"}) + "</form>"
+    blocks = "".join(
+        slack_render.block_html(b, f"{_base(request)}/action", names) for b in (view or {}).get("blocks", [])
+    )
+    content = blocks.replace("</form>", where) or "<p class='muted'>The app has published no Home tab.</p>"
+    body = (
+        f"<main><h1>Ponto (app): Home <span class='muted'>{escape(ws.team_name)} (Slack stand-in)</span></h1>"
+        f"<p class='muted'>{_navigation(ws, user, 'C0FINANCE')}</p><div class='home'>{content}</div></main>"
+    )
+    return HTMLResponse(page("Home", body, extra_style=slack_render.STYLE))
 
 
 def _hidden_fields(values: dict[str, str]) -> str:
@@ -436,6 +546,7 @@ def create_app(sandbox: SlackSandbox) -> Starlette:
             Route("/_control/channels", control_channels, methods=["POST"]),
             Route("/_control/scopes", control_scopes, methods=["GET"]),
             Route("/_control/history", control_history, methods=["GET"]),
+            Route("/_control/home", control_home, methods=["GET"]),
             Route("/_control/workspace", control_workspace, methods=["POST"]),
         ]
     )

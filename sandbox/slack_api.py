@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .slack_limits import message_problem
+from .slack_limits import message_problem, view_problem
 from .slack_render import message_anchor
 from .slack_scopes import HISTORY, LIST_TYPES, READ, kind, manifest_scopes
 from .slack_state import DEFAULT_OAUTH_CLIENT, MOUNT, Channel, Workspace
@@ -174,7 +174,7 @@ async def _params(request: Request) -> dict[str, Any]:
             params.update(body if isinstance(body, dict) else {})
         else:
             params.update(dict(await request.form()))
-    for key in ("blocks", "metadata"):  # form-encoded calls send these as JSON text
+    for key in ("blocks", "metadata", "view"):  # form-encoded calls send these as JSON text
         if isinstance(params.get(key), str):
             params[key] = json.loads(params[key])
     return params
@@ -370,3 +370,17 @@ async def users_info(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
             "is_bot": False,
         }
     }
+
+
+@method("views.publish")
+async def views_publish(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    """A person's Home tab (no scope needed, as at Slack; the app must have its Home tab enabled)."""
+    user = str(params.get("user_id", ""))
+    if user not in api.workspace.users:
+        raise ApiError("user_not_found")
+    problem = view_problem(params.get("view"))
+    if problem:
+        raise ApiError(problem)
+    view = {**params["view"], "id": f"V{user}", "team_id": api.workspace.team_id, "app_id": api.workspace.app_id}
+    api.workspace.homes[user] = view
+    return {"view": view}

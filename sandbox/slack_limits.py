@@ -13,6 +13,7 @@ from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import Block
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a Home tab or modal
 MAX_TEXT = 40_000  # the top-level `text`; Slack documents truncation beyond it, we refuse (stricter)
 MAX_FIELD_TEXT = 2_000
 MAX_TEXT_OBJECT = 3_000
@@ -27,6 +28,18 @@ def message_problem(text: str, blocks: list[Any]) -> str | None:
     for block in blocks:
         if not isinstance(block, dict) or _block_problem(block):
             return "invalid_blocks"
+    return None
+
+
+def view_problem(view: Any) -> str | None:
+    """The error Slack would answer for a Home tab view (`views.publish`), or None."""
+    if not isinstance(view, dict) or view.get("type") != "home":
+        return "invalid_arguments"
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
+        return "invalid_arguments"
+    if any(not isinstance(block, dict) or _block_problem(block) for block in blocks):
+        return "invalid_arguments"
     return None
 
 

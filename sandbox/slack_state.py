@@ -44,6 +44,7 @@ class Workspace:
     users: dict[str, User] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> the Home tab published for them
     ts_sequence: int = 0  # the last message number handed out
 
     @classmethod

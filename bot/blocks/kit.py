@@ -47,6 +47,10 @@ def context(*texts: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": fit_lines(t)} for t in texts[:10]]}
 
 
+def divider() -> Block:
+    return {"type": "divider"}
+
+
 def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, HEADER_TEXT)}
 

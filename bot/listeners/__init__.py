@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from . import actions, commands, events
+from . import actions, commands, events, home
 
 
 def register_listeners(app: AsyncApp) -> None:
     commands.register(app)
     actions.register(app)
     events.register(app)
+    home.register(app)

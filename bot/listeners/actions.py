@@ -10,9 +10,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from worker import queries
 
-from .. import clicks, handlers
+from .. import clicks, handlers, home
 from ..invocation import Invocation
 from ..services import Services
+from .replies import answer, from_home
 
 
 async def ack_link_button(ack: AsyncAck) -> None:
@@ -24,8 +25,7 @@ async def reconnect(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
     await ack()
-    text, blocks = await handlers.activate(services, client, Invocation.from_action(body))
-    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    await answer(body, respond, client, await handlers.activate(services, client, Invocation.from_action(body)))
 
 
 async def deactivate_confirmed(
@@ -40,10 +40,8 @@ async def reauthorize(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond, services: Services
 ) -> None:
     await ack()
-    text, blocks = await handlers.reauthorize(
-        services, client, Invocation.from_action(body), body["actions"][0]["value"]
-    )
-    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    message = await handlers.reauthorize(services, client, Invocation.from_action(body), body["actions"][0]["value"])
+    await answer(body, respond, client, message)
 
 
 async def more_transactions(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, services: Services) -> None:
@@ -59,8 +57,9 @@ async def match_click(
     """A question's button (`match_pick_N`, `_all`, `_none`) or the Undo of a paid message."""
     await ack()
     undo = body["actions"][0]["action_id"] == "match_undo"
-    text, blocks = await clicks.click(services, client, body, undo=undo)
-    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    await answer(body, respond, client, await clicks.click(services, client, body, undo=undo))
+    if from_home(body):  # the question answered there leaves the list
+        await home.publish(services, client, body["team"]["id"], body["user"]["id"])
 
 
 def register(app: AsyncApp) -> None:
