@@ -17,8 +17,18 @@ PORT ?= 8000
 demo: $(STAMP)
 	API_TOKEN="$${API_TOKEN:-demo-api-token}" $(BIN)/ponto-slack serve --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(VENV)/.chromium
 	$(BIN)/python -m pytest
+
+# The browser test drives Debian's Chromium (with an emoji font for the screenshots): installed here when
+# missing and possible (root and apt); otherwise that test is skipped and says why.
+$(VENV)/.chromium: $(STAMP)
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'color emoji'; } \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	       && { apt-get install -y -q chromium fonts-noto-color-emoji >/dev/null 2>&1 \
+	            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium fonts-noto-color-emoji >/dev/null 2>&1; }; }; } \
+	  || echo "Chromium could not be installed here: the browser test will be skipped"
+	touch $@
 
 # The suite on other dates (a year's end, a leap day, a date in the past): nothing may depend on today.
 TEST_DATES ?= 2026-12-31 2027-02-28 2028-02-29 2026-06-15
@@ -34,8 +44,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict money ponto matching invoices storage
 	$(BIN)/mypy worker bot web sandbox harness bench migrations
 
-# The scale-out test at length: three workers, a SIGKILL in each of six rounds, faults on both sides
-# (PostgreSQL on 127.0.0.1:5432 or TEST_POSTGRES_URL; its short version runs in `make test`).
+# The scale-out test at length: two web and three worker processes, 50 organizations, a SIGKILL every few
+# seconds, faults on both sides (PostgreSQL on 127.0.0.1:5432 or TEST_POSTGRES_URL; a short version runs
+# in `make test`).
 reliability: $(STAMP)
 	RELIABILITY=1 $(BIN)/python -m pytest -q -s -p no:randomly tests/e2e/test_scale_out.py
 

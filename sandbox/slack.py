@@ -457,6 +457,7 @@ async def channel_page(request: Request) -> Response:
         return await home_page(request, sandbox, ws, user)
     channel = ws.find_channel(request.query_params.get("channel", "C0FINANCE")) or ws.channels["C0FINANCE"]
     names = {u.id: u.real_name for u in ws.users.values()} | {ws.bot_user_id: "Ponto (app)"}
+    names |= {c.id: c.name for c in ws.channels.values()}  # so <#C…> reads #finance, as in Slack
     action_form = f"{_base(request)}/action"
     items = [(m, names.get(m.get("user", ""), "?"), False) for m in channel.messages]
     items += [
@@ -508,7 +509,7 @@ async def home_page(request: Request, sandbox: SlackSandbox, ws: Workspace, user
             break
         await asyncio.sleep(0.05)
     view = ws.homes.get(user)
-    names = {u.id: u.real_name for u in ws.users.values()}
+    names = {u.id: u.real_name for u in ws.users.values()} | {c.id: c.name for c in ws.channels.values()}
     where = _hidden_fields({**_where(ws, user, "C0FINANCE"), "view": "home"}) + "</form>"
     blocks = "".join(
         slack_render.block_html(b, f"{_base(request)}/action", names) for b in (view or {}).get("blocks", [])

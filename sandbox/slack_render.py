@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from html import escape
@@ -27,7 +28,7 @@ def mrkdwn(text: str, users: dict[str, str]) -> str:
         if target.startswith("@"):
             return f"<b>@{escape(users.get(target[1:], target[1:]))}</b>"
         if target.startswith("#"):
-            return f"<b>#{label or escape(target[1:])}</b>"
+            return f"<b>#{label or escape(users.get(target[1:], target[1:]))}</b>"  # as Slack names it
         if target.startswith("!"):
             return f"<i>{label or escape(target)}</i>"
         return f"<a href='{escape(target, quote=True)}' target='_blank'>{label or escape(target)}</a>"
@@ -83,8 +84,8 @@ def _button(element: dict[str, Any], action_form: str, users: dict[str, str], bl
     confirm = element.get("confirm")
     onsubmit = ""
     if confirm:
-        question = escape(str((confirm.get("text") or {}).get("text", "Are you sure?")), quote=True)
-        onsubmit = f" onsubmit=\"return confirm('{question}')\""
+        question = str((confirm.get("text") or {}).get("text", "Are you sure?"))
+        onsubmit = f' onsubmit="return confirm({escape(json.dumps(question), quote=True)})"'  # a JS string, then HTML
     fields = {
         "action_id": element.get("action_id", ""),
         "value": element.get("value", ""),

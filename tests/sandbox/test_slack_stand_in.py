@@ -176,3 +176,26 @@ def test_several_app_urls_take_turns() -> None:
         "http://b:2/slack/events",
         "http://a:1/slack/events",
     ]
+
+
+def test_a_confirm_dialog_with_quotes_stays_a_javascript_string() -> None:
+    from html import unescape
+
+    from sandbox.slack_render import block_html
+
+    button = {
+        "type": "button",
+        "action_id": "a",
+        "value": "v",
+        "text": {"type": "plain_text", "text": "Pay"},
+        "confirm": {"text": {"type": "plain_text", "text": "O'Brien\"); alert(1); ('"}},
+    }
+    html = block_html({"type": "actions", "elements": [button]}, "/action", {})
+    handler = unescape(html.split('onsubmit="', 1)[1].split('"', 1)[0])
+    assert handler == 'return confirm("O\'Brien\\"); alert(1); (\'")'  # one string argument, nothing run
+
+
+def test_a_channel_mention_reads_as_the_channels_name() -> None:
+    assert mrkdwn("Updates go to <#C0FINANCE>, not <#C0GONE>", {"C0FINANCE": "finance"}) == (
+        "Updates go to <b>#finance</b>, not <b>#C0GONE</b>"
+    )
