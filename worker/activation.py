@@ -95,6 +95,7 @@ class Activation:
     organization_name: str | None
     origin_channel_id: str
     accounts: list[AccountView] = field(default_factory=list)
+    link_reply: str | None = None  # the response_url of the private message that carried the link
 
 
 _STATE_PROBLEMS = {
@@ -177,7 +178,13 @@ async def _save(
     overview = AccountsOverview(organization_name=info.name, connected_by=consent.user_id, accounts=lines)
     await notify(session, workspace, overview, now=now)
     return Activation(
-        workspace.team_id, workspace.finance_channel, consent.user_id, info.name, consent.channel_id, lines
+        workspace.team_id,
+        workspace.finance_channel,
+        consent.user_id,
+        info.name,
+        consent.channel_id,
+        lines,
+        consent.response_url,
     )
 
 
@@ -187,6 +194,7 @@ class _Consent:
     user_id: str
     channel_id: str
     verifier: str
+    response_url: str | None = None
 
 
 async def _consume_state(session: AsyncSession, cipher: TokenCipher, state: str, *, now: datetime) -> _Consent:
@@ -197,4 +205,5 @@ async def _consume_state(session: AsyncSession, cipher: TokenCipher, state: str,
     row = checked.state
     if not await oauth_states.consume(session, row.id, now=now):
         raise ActivationError(Problem.USED_STATE)
-    return _Consent(row.workspace_id, row.user_id, row.channel_id, cipher.decrypt(row.code_verifier_enc))
+    verifier = cipher.decrypt(row.code_verifier_enc)
+    return _Consent(row.workspace_id, row.user_id, row.channel_id, verifier, row.response_url)

@@ -72,6 +72,11 @@ def test_activate_consent_and_overview_in_channel(server: Server, browser: httpx
     assert "BE50 7370 1234 5618" in text and "12.840,55" in text and "US$" in text
     assert overview["metadata"]["event_type"] == "ponto_slack_outbox"
 
+    # The private message that carried the one-time link now says what it led to.
+    link_message = next(e for e in server.ephemerals(browser, ADMIN) if e["text"].startswith(":white_check_mark:"))
+    assert link_message["text"].startswith(":white_check_mark: Connected Demo Company BV: 3 account(s).")
+    assert link_message["replaced"] == 1 and "consent_link" not in str(link_message["blocks"])
+
     # The same callback address a second time is a reused state: refused, nothing changes.
     before = server.snapshot()
     again = browser.get(callback)

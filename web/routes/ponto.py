@@ -8,6 +8,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
+from bot.consent_reply import close_consent_link
 from ponto.webhooks import WebhookError, parse_event, verify_with_cache
 from storage import webhook_events
 from storage.wakeups import DELIVER, SYNC
@@ -40,6 +41,7 @@ async def ponto_callback(request: Request) -> HTMLResponse:
         return HTMLResponse(pages.activation_failed(exc), status_code=status)
     await state.wake(DELIVER)
     await state.wake(SYNC)
+    await close_consent_link(activation)
     slack_url = state.slack_return_url(activation.team_id, activation.origin_channel_id)
     return HTMLResponse(pages.activation_done(activation, slack_url))
 
