@@ -12,10 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# `make demo PORT=8100` for another port; the invoice API answers to the demo token unless API_TOKEN is set.
+# `make demo PORT=8100` for another port; the invoice API answers to the demo token unless API_TOKEN is set;
+# once connected, the demo's invoices arrive and the bank books a line every 20 s (DEMO_TRICKLE_SECONDS, 0: off).
 PORT ?= 8000
 demo: $(STAMP)
-	API_TOKEN="$${API_TOKEN:-demo-api-token}" $(BIN)/ponto-slack serve --port $(PORT)
+	API_TOKEN="$${API_TOKEN:-demo-api-token}" DEMO_TRICKLE_SECONDS="$${DEMO_TRICKLE_SECONDS:-20}" \
+	  $(BIN)/ponto-slack serve --port $(PORT)
 
 test: $(STAMP) $(VENV)/.chromium
 	$(BIN)/python -m pytest

@@ -140,6 +140,7 @@ class PontoSandbox:
         self.hidden: list[Any] = []  # accounts the organization stopped sharing
         self.webhooks = WebhookSender(webhook_url, audience=webhook_audience)
         self._sequence = 0
+        self.demo_step = 0  # how far the demo's script got (sandbox.demo_driver)
         self._seed_history(random.Random(seed), now)
 
     def now(self) -> datetime:
@@ -161,6 +162,7 @@ class PontoSandbox:
         "reauthorizations",
         "hidden",
         "_sequence",
+        "demo_step",
     )
 
     def export_state(self) -> dict[str, Any]:
@@ -168,7 +170,8 @@ class PontoSandbox:
 
     def import_state(self, state: dict[str, Any]) -> None:
         for name in self.KEPT:
-            setattr(self, name, state[name])
+            if name in state:  # a file saved before a name was kept leaves its start value
+                setattr(self, name, state[name])
         self.organization = next(iter(self.organizations.values()))
         self.index = {line.id: line for store in (self.lines, self.pending) for ls in store.values() for line in ls}
         self.webhooks.use_private_key_pem(state["webhook_key"])

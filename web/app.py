@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from starlette.applications import Starlette
@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
 from sandbox import ponto as ponto_sandbox, slack as slack_sandbox
+from sandbox.demo_driver import DemoDriver
 from sandbox.ponto_webhooks import DEFAULT_AUDIENCE
 from sandbox.snapshots import Keeps, Snapshots
 from storage import TokenCipher
@@ -40,13 +41,18 @@ def stand_in_snapshots(settings: Settings, stand_ins: dict[str, Keeps]) -> Snaps
     return snapshots
 
 
+def _keeping(snapshots: Snapshots | None) -> contextlib.AbstractAsyncContextManager[None]:
+    return _running(snapshots.keep if snapshots else None, "stand-in snapshots")
+
+
 @contextlib.asynccontextmanager
-async def _keeping(snapshots: Snapshots | None) -> AsyncIterator[None]:
-    if snapshots is None:
+async def _running(loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None, name: str) -> AsyncIterator[None]:
+    """A background loop for as long as the server runs, told to stop (and awaited) on the way out."""
+    if loop is None:
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(snapshots.keep(stop), name="stand-in snapshots")
+    task = asyncio.create_task(loop(stop), name=name)
     try:
         yield
     finally:
@@ -85,10 +91,17 @@ def create_app(settings: Settings, *, self_url: str | None = None, run_worker: b
         routes.append(Mount(slack_sandbox.MOUNT, app=slack_sandbox.create_app(slack_stand_in)))
         stand_ins["slack"] = slack_stand_in
     snapshots = stand_in_snapshots(settings, stand_ins)
+    driver = None
+    if settings.demo_trickle_seconds > 0 and settings.api_token and len(stand_ins) == 2:
+        driver = DemoDriver(self_url, settings.api_token, stand_in, settings.demo_trickle_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        async with resources(settings, wiring, run_worker=run_worker) as state, _keeping(snapshots):
+        async with (
+            resources(settings, wiring, run_worker=run_worker) as state,
+            _keeping(snapshots),
+            _running(driver.run if driver else None, "demo driver"),
+        ):
             yield state
 
     limits = Middleware(RequestLimits, slack_signing_secret=wiring.slack_signing_secret)

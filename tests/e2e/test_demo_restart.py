@@ -73,3 +73,41 @@ def test_an_unreadable_state_file_is_set_aside_and_the_demo_starts_afresh(tmp_pa
             connect(server, client)
     finally:
         server.stop()
+
+
+def test_the_demo_brings_invoices_and_payments_once_even_across_a_restart(tmp_path: Path) -> None:
+    """Once connected: the demo's invoices through the API, then a clear payment (paid), an ambiguous one (a
+    question), a part payment, then ordinary lines; restarted, it goes on without paying anything twice."""
+    port = free_port()
+    env = {"API_TOKEN": "demo-api-token", "DEMO_TRICKLE_SECONDS": "0.5", "DIGEST_THRESHOLD": "100"}
+    env |= {"SLACK_MESSAGES_PER_SECOND": "20"}  # the channel keeps up with the trickle
+    server = start_server(tmp_path, env, port=port)
+    try:
+        with httpx.Client(timeout=20) as client:
+            connect(server, client)
+
+            def shown(text: str) -> int:  # messages that show it, in their text or their blocks
+                return sum(text in str(m) for m in server.history(client))
+
+            deadline = time.monotonic() + 40
+            while not (shown("DEMO-2026-001 marked paid") and shown("Which invoice does this pay?")
+                       and shown("DEMO-2026-004") and len(refs_in_channel(server, client)) >= 5):  # fmt: skip
+                assert time.monotonic() < deadline, server.log()[-3000:]
+                time.sleep(0.3)
+            questions = [str(m["blocks"]) for m in server.history(client) if m["text"].startswith("Which invoice")]
+            assert any("DEMO-2026-002" in q and "DEMO-2026-003" in q for q in questions)  # the ambiguous one
+            assert any("DEMO-2026-004" in q and "1.000,00" in q for q in questions)  # the part payment, asked
+            time.sleep(1.5)
+            server.stop()
+            server = start_server(tmp_path, env, port=port)
+            before = len(refs_in_channel(server, client))
+            deadline = time.monotonic() + 20
+            while len(refs_in_channel(server, client)) < before + 4:  # the trickle goes on, past the script
+                assert time.monotonic() < deadline, server.log()[-3000:]
+                time.sleep(0.3)
+            server.wait_quiet()  # every question the new lines caused is posted
+            assert shown("DEMO-2026-001 marked paid") == 1 and shown("Which invoice does this pay?") == 2
+            refs = refs_in_channel(server, client)
+            assert len(refs) == len(set(refs))
+    finally:
+        server.stop()
