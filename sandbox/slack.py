@@ -231,33 +231,40 @@ def _clicked(view: dict[str, Any], form: Any) -> dict[str, Any] | None:
     return None
 
 
-async def home_action(request: Request, sandbox: SlackSandbox, ws: Workspace, user: str, form: Any) -> Response:
-    """A click in the Home tab: a block_actions payload with the view and no response_url (as Slack's)."""
-    view = ws.homes.get(user)
-    element = _clicked(view, form) if view else None
-    if view is None or element is None:
-        return PlainTextResponse("no such button in this person's Home tab", status_code=404)
+def _block_actions(ws: Workspace, user: str, button: Any, where: dict[str, Any]) -> tuple[str, str]:
+    """A button's block_actions payload, form-encoded as Slack posts it; `where` says what was clicked in."""
     payload = {
         "type": "block_actions",
         "team": {"id": ws.team_id, "domain": ws.domain},
         "user": {"id": user, "username": ws.users[user].name, "team_id": ws.team_id},
         "api_app_id": ws.app_id,
         "token": "sandbox-verification-token",
-        "container": {"type": "view", "view_id": view["id"]},
+        "enterprise": {"id": ws.enterprise_id} if ws.enterprise_id else None,
+        "is_enterprise_install": False,
         "trigger_id": secrets.token_hex(8),
-        "view": view,
+        **where,
         "actions": [
             {
                 "type": "button",
-                "action_id": element["action_id"],
-                "block_id": element["block_id"],
-                "value": element.get("value", ""),
+                "action_id": str(button.get("action_id", "")),
+                "block_id": str(button.get("block_id", "")),
+                "value": str(button.get("value", "")),
                 "action_ts": str(time.time()),
             }
         ],
     }
     body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace("+", "%2B")
-    reply = await sandbox.deliver(body, "application/x-www-form-urlencoded")
+    return body, "application/x-www-form-urlencoded"
+
+
+async def home_action(request: Request, sandbox: SlackSandbox, ws: Workspace, user: str, form: Any) -> Response:
+    """A click in the Home tab: a block_actions payload with the view and no response_url (as Slack's)."""
+    view = ws.homes.get(user)
+    element = _clicked(view, form) if view else None
+    if view is None or element is None:
+        return PlainTextResponse("no such button in this person's Home tab", status_code=404)
+    where = {"container": {"type": "view", "view_id": view["id"]}, "view": view}
+    reply = await sandbox.deliver(*_block_actions(ws, user, element, where))
     if _wants_json(request):
         return JSONResponse({"status": reply.status_code})
     await asyncio.sleep(0.5)  # the app answers in the DM and publishes the tab again: show that
@@ -286,31 +293,13 @@ async def action(request: Request) -> Response:
     if message is None:
         return PlainTextResponse("message not found", status_code=404)
     response_url = sandbox.new_response_url(_base(request), ws, user, channel.id)
-    payload = {
-        "type": "block_actions",
-        "team": {"id": ws.team_id, "domain": ws.domain},
-        "user": {"id": user, "username": ws.users[user].name, "team_id": ws.team_id},
-        "api_app_id": ws.app_id,
-        "token": "sandbox-verification-token",
-        "enterprise": {"id": ws.enterprise_id} if ws.enterprise_id else None,
-        "is_enterprise_install": False,
+    where = {
         "container": {"type": "message", "message_ts": ts, "channel_id": channel.id, "is_ephemeral": ephemeral},
-        "trigger_id": secrets.token_hex(8),
         "channel": {"id": channel.id, "name": channel.name},
         "message": {k: v for k, v in message.items() if k != "rid"},
         "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": str(form.get("action_id", "")),
-                "block_id": str(form.get("block_id", "")),
-                "value": str(form.get("value", "")),
-                "action_ts": str(time.time()),
-            }
-        ],
     }
-    body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace("+", "%2B")
-    reply = _reply_from(await sandbox.deliver(body, "application/x-www-form-urlencoded"))
+    reply = _reply_from(await sandbox.deliver(*_block_actions(ws, user, form, where)))
     rid = response_url.rsplit("/", 1)[1]
     sandbox.show_reply(ws, reply, user=user, channel=channel.id, rid=rid)
     if not _wants_json(request):

@@ -118,6 +118,7 @@ class Fleet:
     started: int = 0
     kills: list[tuple[float, str]] = field(default_factory=list)  # when, and the owner name of the killed
     freed_after: list[float] = field(default_factory=list)  # from a kill to its leases given up
+    after_refresh: int = 0  # kills whose last Ponto call was a refresh Ponto had answered
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -142,6 +143,9 @@ class Fleet:
             victim.wait(timeout=10)
             self.workers.remove(victim)
             self.kills.append((time.monotonic(), owner_of(victim.pid)))
+            last_call = [line for line in self.logs[victim.pid].read_text().splitlines() if "HTTP Request" in line]
+            if last_call and "/oauth2/token" in last_call[-1] and '200 OK"' in last_call[-1]:
+                self.after_refresh += 1  # Ponto had rotated a refresh token; was the new one stored yet?
         self.start()
         if owner_of(victim.pid) in holders:
             killed_at, owner = self.kills[-1]
@@ -185,6 +189,27 @@ def settled(url: str) -> bool:
     connections = rows(url, "SELECT count(*) AS n FROM ponto_connections WHERE status = 'active'")
     waiting = rows(url, "SELECT count(*) AS n FROM outbox WHERE status = 'pending'")
     return synced[0]["n"] == connections[0]["n"] == ORGANIZATIONS and waiting[0]["n"] == 0
+
+
+def reconnect_broken(url: str, web: Server, client: httpx.Client, tenants: list[Tenant], done: list[str]) -> None:
+    """A connection Ponto refused (a spent refresh token) is connected again, as its admin would when the
+    channel says so: a worker killed after Ponto rotated its refresh token and before the new one was
+    stored leaves the organization to re-link (Ponto invalidates a refresh token on use)."""
+    broken = rows(
+        url,
+        "SELECT w.team_id FROM ponto_connections c JOIN workspaces w ON w.id = c.workspace_id "
+        "WHERE c.status = 'broken'",
+    )
+    for row in broken:
+        tenant = next(t for t in tenants if t.team == row["team_id"])
+        for attempt in range(5):  # Ponto fails some calls meanwhile, the callback's among them
+            try:
+                connect(web, client, team=tenant.team, organization=tenant.organization, settle=False)
+                break
+            except AssertionError:
+                if attempt == 4:
+                    raise
+        done.append(tenant.team)
 
 
 def make_tenants(client: httpx.Client, services: Services) -> list[Tenant]:
@@ -268,10 +293,17 @@ def test_web_and_worker_processes_share_the_work_through_kills_and_faults(tmp_pa
             killer = threading.Thread(target=fleet.keep_killing, daemon=True)
             killer.start()
             rounds: list[float] = []
+            reconnects: list[str] = []
+            healed = partial(reconnect_broken, url, webs[0], client, tenants, reconnects)
             for _round in range(ROUNDS):
                 began = time.monotonic()
                 add_lines(client, services, tenants, LINES)
-                wait(lambda: not missing(webs[0], client, tenants), 600, "the round's lines", why=partial(stuck, url))
+                wait(
+                    lambda: healed() or not missing(webs[0], client, tenants),
+                    600,
+                    "the round's lines",
+                    why=partial(stuck, url),
+                )
                 rounds.append(time.monotonic() - began)
             fleet.stop.set()
             killer.join(timeout=180)
@@ -284,7 +316,8 @@ def test_web_and_worker_processes_share_the_work_through_kills_and_faults(tmp_pa
             webs = [services.start(tmp_path, settings, "--no-worker", web=n) for n in range(WEB)]
             client.delete(f"{services.ponto_base}/_control/faults")
             client.delete(f"{services.slack_base}/_control/faults")
-            wait(lambda: missing(webs[0], client, tenants) == 0, 300, "the last batch posted after the restart")
+            healed = partial(reconnect_broken, url, webs[0], client, tenants, reconnects)
+            wait(lambda: healed() or not missing(webs[0], client, tenants), 300, "the last batch after the restart")
             wait(lambda: settled(url), 120, "nothing left to do")
 
             ponto = client.get(f"{services.ponto_base}/_control/state").json()
@@ -310,7 +343,9 @@ def test_web_and_worker_processes_share_the_work_through_kills_and_faults(tmp_pa
         f"\nscale-out on PostgreSQL: {WEB} web and {WORKERS} worker processes, {ORGANIZATIONS} organizations, "
         f"{len(added)} new lines in {ROUNDS} rounds and a last batch (SIGTERM with work in flight: {in_flight}), "
         f"{len(fleet.kills)} SIGKILLs, "
-        f"{ponto['runs']} sync runs; duplicates {duplicates}, lost {lost}; "
+        f"{ponto['runs']} sync runs; duplicates {duplicates}, lost {lost}; {len(reconnects)} organization(s) "
+        f"connected again after a kill between Ponto's refresh answer and its commit ({fleet.after_refresh} such "
+        f"kills); "
         f"a killed worker's leases freed in {max(fleet.freed_after, default=0):.1f} s at most "
         f"({len(fleet.freed_after)} of the kills held one); rounds took {', '.join(f'{r:.0f}' for r in rounds)} s; "
         f"{time.monotonic() - started_at:.0f} s in all"
@@ -320,7 +355,9 @@ def test_web_and_worker_processes_share_the_work_through_kills_and_faults(tmp_pa
         in_queue_order = [r["slack_ts"] for r in sent if r["workspace_id"] == workspace]
         assert in_queue_order == sorted(in_queue_order)
     assert ponto["overlapping_runs"] == [] and ponto["runs"] > ORGANIZATIONS  # each organization one at a time
-    assert ponto["refresh_token_reuses"] == 0  # no process presented a refresh token already spent
+    # No live process ever presented a refresh token already spent: each one presented again was left by a
+    # worker killed right after Ponto rotated it, and its organization was connected again.
+    assert ponto["refresh_token_reuses"] == len(reconnects) <= fleet.after_refresh
     assert fleet.kills and health["status"] == "ok" and health["outbox"]["waiting"] == 0
     moved = counter(after, "ponto_slack_transactions_stored") - counter(before, "ponto_slack_transactions_stored")
     assert moved == len(added)
