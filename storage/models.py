@@ -224,6 +224,20 @@ class SyncState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class HomeViewer(Base):
+    """Someone who opened the app's Home tab, and the version of the workspace's data it last showed them:
+    when that changes, the tab is published again (by one process, the one that claims the new version)."""
+
+    __tablename__ = "home_viewers"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    opened_at: Mapped[datetime]
+    shown_version: Mapped[str | None] = mapped_column(String(128))
+
+
 class Heartbeat(Base):
     """A background process saying it is alive: /healthz finds out from these whether any worker runs."""
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.home import HomeRefresher, HomeSettings
 from bot.notifier import ClientForTeam, Notifier
 from bot.services import utcnow
 from storage import heartbeats, wakeups
@@ -33,7 +34,8 @@ class Background:
     core: Core
     notifier: Notifier
     worker: Worker
-    role: str  # "serve" (beside the web app) or "worker"
+    role: str
+    homes: HomeRefresher  # "serve" (beside the web app) or "worker"
 
     def wake_here(self, what: str) -> None:
         """Work was announced: the loop that does it goes now instead of at its next poll."""
@@ -45,6 +47,7 @@ class Background:
             group.create_task(logged("notifier", self.notifier.run(stop)), name="notifier")
             group.create_task(logged("worker", self.worker.run(stop)), name="worker")
             group.create_task(logged("heartbeat", self._beat(stop)), name="heartbeat")
+            group.create_task(logged("homes", self.homes.run(stop)), name="homes")
             if on_postgresql(self.core.engine):
                 group.create_task(logged("listener", wakeups.listen(self.core.engine, self.wake_here, stop)))
 
@@ -80,7 +83,15 @@ def build(settings: Settings, core: Core, client_for_team: ClientForTeam, *, rol
         summary_at=settings.daily_summary_time,
         zone=ZoneInfo(settings.timezone),
     )
-    return Background(core, notifier, worker, role)
+    zone = ZoneInfo(settings.timezone)
+    homes = HomeRefresher(
+        core.sessions,
+        client_for_team,
+        HomeSettings(settings.locale, settings.admin_user_ids),
+        clock=utcnow,
+        today=lambda: utcnow().astimezone(zone).date(),
+    )
+    return Background(core, notifier, worker, role, homes)
 
 
 async def logged(name: str, loop: Coroutine[Any, Any, None]) -> None:

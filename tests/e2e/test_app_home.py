@@ -14,6 +14,7 @@ import pytest
 from harness.server import Server, ponto_control, start_server, submit_first_form
 
 TOKEN = "home-api-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ADMIN, VIEWER = "U0DEMO", "U0VIEWER"
 
 
@@ -103,7 +104,7 @@ def test_the_home_tab_follows_the_connection_the_invoices_and_the_questions(serv
                 "kind": "purchase",
             }
         )
-        posted = client.post(f"{server.url}/api/invoices", json=invoices, headers={"Authorization": f"Bearer {TOKEN}"})
+        posted = client.post(f"{server.url}/api/invoices", json=invoices, headers=AUTH)
         assert posted.status_code in (200, 201), posted.text
         account = next(iter(client.get(f"{server.ponto_base}/_control/state").json()["accounts"]))
         line = {
@@ -138,6 +139,16 @@ def test_the_home_tab_follows_the_connection_the_invoices_and_the_questions(serv
 
         after = wait(published, "the tab published again after the click")
         assert "No payment waits for an answer" in str(after) and "INV-H-2" in str(after)
+        # A change made elsewhere (an invoice arriving through the API) reaches a tab nobody reopened.
+        assert "*Receivables*: 1 open" in str(open_home(server, client, ADMIN))
+        more = {**invoices[0], "number": "INV-H-9"}
+        assert client.post(f"{server.url}/api/invoices", json=[more], headers=AUTH).status_code in (200, 201)
+
+        def republished() -> bool:
+            view = client.get(f"{server.slack_base}/_control/home", params={"user": ADMIN}).json()["view"]
+            return "*Receivables*: 2 open" in str(view)
+
+        wait(republished, "the admin's tab published again after the change", timeout=30)
         closed = [m["text"] for m in server.history(client) if "INV-H-2 chosen by <@U0VIEWER>" in m["text"]]
         assert len(closed) == 1 and not [m for m in server.history(client) if m["text"].startswith("Which invoice")]
 
