@@ -456,7 +456,8 @@ async def channel_page(request: Request) -> Response:
     ]
     items.sort(key=lambda item: float(item[0]["ts"]))
     where = _hidden_fields(_where(ws, user, channel.id))
-    feed = "".join(_message(m, action_form, names, who, where, eph) for m, who, eph in items)
+    zone = ws.users[user].tz  # times as this reader sees them
+    feed = "".join(_message(m, action_form, names, who, where, eph, zone) for m, who, eph in items)
     user_links = " · ".join(
         f"<a href='?{urlencode(_where(ws, u.id, channel.id))}'>{escape(u.real_name)}</a>"
         + (" (admin)" if u.is_admin else "")
@@ -501,7 +502,8 @@ async def home_page(request: Request, sandbox: SlackSandbox, ws: Workspace, user
     names = {u.id: u.real_name for u in ws.users.values()} | {c.id: c.name for c in ws.channels.values()}
     where = _hidden_fields({**_where(ws, user, "C0FINANCE"), "view": "home"}) + "</form>"
     blocks = "".join(
-        slack_render.block_html(b, f"{_base(request)}/action", names) for b in (view or {}).get("blocks", [])
+        slack_render.block_html(b, f"{_base(request)}/action", names, ws.users[user].tz)
+        for b in (view or {}).get("blocks", [])
     )
     content = blocks.replace("</form>", where) or "<p class='muted'>The app has published no Home tab.</p>"
     body = (
@@ -515,9 +517,11 @@ def _hidden_fields(values: dict[str, str]) -> str:
     return "".join(f"<input type='hidden' name='{k}' value='{escape(v, quote=True)}'>" for k, v in values.items())
 
 
-def _message(message: dict[str, Any], form: str, names: dict[str, str], who: str, where: str, ephemeral: bool) -> str:
+def _message(
+    message: dict[str, Any], form: str, names: dict[str, str], who: str, where: str, ephemeral: bool, zone: str
+) -> str:
     hidden = f"{where}<input type='hidden' name='ts' value='{message['ts']}'></form>"
-    html = slack_render.message_html(message, form, names, who).replace("</form>", hidden)
+    html = slack_render.message_html(message, form, names, who, zone).replace("</form>", hidden)
     return f"<div class='ephemeral'>{html}</div>" if ephemeral else html
 
 

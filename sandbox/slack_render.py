@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 _CONTROL = re.compile(r"<([^<>|]+?)(?:\|([^<>]*))?>")  # Slack's own sequences: links, mentions, !channel
 
@@ -16,7 +17,7 @@ def _shown(text: str) -> str:
     return escape(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"), quote=False)
 
 
-def mrkdwn(text: str, users: dict[str, str]) -> str:
+def mrkdwn(text: str, users: dict[str, str], zone: str = "UTC") -> str:
     """Slack mrkdwn to HTML: links, mentions, *bold*, _italic_, `code`, ~strike~, newlines.
 
     The text is read as Slack reads what it was sent: `<...>` are control sequences, `&lt;` `&gt;` `&amp;`
@@ -29,6 +30,9 @@ def mrkdwn(text: str, users: dict[str, str]) -> str:
             return f"<b>@{escape(users.get(target[1:], target[1:]))}</b>"
         if target.startswith("#"):
             return f"<b>#{label or escape(users.get(target[1:], target[1:]))}</b>"  # as Slack names it
+        if target.startswith("!date^"):  # in the reader's own time zone, as Slack shows it
+            shown = _local(target.split("^")[1], zone)
+            return f"<time>{shown}</time>" if shown else f"<i>{label or escape(target)}</i>"
         if target.startswith("!"):
             return f"<i>{label or escape(target)}</i>"
         return f"<a href='{escape(target, quote=True)}' target='_blank'>{label or escape(target)}</a>"
@@ -67,11 +71,11 @@ EMOJI = {
 }
 
 
-def _text(obj: dict[str, Any] | None, users: dict[str, str]) -> str:
+def _text(obj: dict[str, Any] | None, users: dict[str, str], zone: str = "UTC") -> str:
     if not obj:
         return ""
     if obj.get("type") == "mrkdwn":
-        return mrkdwn(str(obj.get("text", "")), users)
+        return mrkdwn(str(obj.get("text", "")), users, zone)
     return escape(str(obj.get("text", "")))
 
 
@@ -100,15 +104,15 @@ def _button(element: dict[str, Any], action_form: str, users: dict[str, str], bl
     )
 
 
-def block_html(block: dict[str, Any], action_form: str, users: dict[str, str]) -> str:
+def block_html(block: dict[str, Any], action_form: str, users: dict[str, str], zone: str = "UTC") -> str:
     """One block; unknown types are shown as such rather than hidden."""
     kind = block.get("type")
     if kind == "header":
-        return f"<h3>{_text(block.get('text'), users)}</h3>"
+        return f"<h3>{_text(block.get('text'), users, zone)}</h3>"
     if kind == "divider":
         return "<hr>"
     if kind == "context":
-        parts = [_text(e, users) for e in block.get("elements", []) if e.get("type") != "image"]
+        parts = [_text(e, users, zone) for e in block.get("elements", []) if e.get("type") != "image"]
         return f"<div class='context'>{' · '.join(parts)}</div>"
     if kind == "actions":
         return (
@@ -121,10 +125,12 @@ def block_html(block: dict[str, Any], action_form: str, users: dict[str, str]) -
             + "</div>"
         )
     if kind == "section":
-        html = f"<div class='section'><div>{_text(block.get('text'), users)}</div>"
+        html = f"<div class='section'><div>{_text(block.get('text'), users, zone)}</div>"
         if block.get("fields"):
             html += (
-                "<div class='fields'>" + "".join(f"<div>{_text(f, users)}</div>" for f in block["fields"]) + "</div>"
+                "<div class='fields'>"
+                + "".join(f"<div>{_text(f, users, zone)}</div>" for f in block["fields"])
+                + "</div>"
             )
         accessory = block.get("accessory")
         if accessory and accessory.get("type") == "button":
@@ -133,12 +139,20 @@ def block_html(block: dict[str, Any], action_form: str, users: dict[str, str]) -
     return f"<div class='muted'>[{escape(str(kind))} block]</div>"
 
 
-def _when(ts: str) -> str:
+def _when(ts: str, zone: str = "UTC") -> str:
     """A message's time as a person reads it (Slack's ts is seconds since 1970, with a counter after the dot)."""
     try:
-        return datetime.fromtimestamp(float(ts), UTC).strftime("%d %b %H:%M:%S UTC")
+        return datetime.fromtimestamp(float(ts), ZoneInfo(zone)).strftime("%d %b %H:%M:%S %Z")
     except (ValueError, OverflowError, OSError):
         return ts
+
+
+def _local(seconds: str, zone: str) -> str:
+    """`<!date^…>`'s moment in the reader's zone, or "" when it is not a number (then the fallback shows)."""
+    try:
+        return datetime.fromtimestamp(int(seconds), ZoneInfo(zone)).strftime("%d %b %Y %H:%M %Z")
+    except (ValueError, OverflowError, OSError):
+        return ""
 
 
 def message_anchor(ts: str) -> str:
@@ -146,10 +160,11 @@ def message_anchor(ts: str) -> str:
     return "p" + "".join(ch for ch in ts if ch.isdigit())
 
 
-def message_html(message: dict[str, Any], action_form: str, users: dict[str, str], who: str) -> str:
+def message_html(message: dict[str, Any], action_form: str, users: dict[str, str], who: str, zone: str = "UTC") -> str:
     blocks = message.get("blocks") or []
-    content = "".join(block_html(b, action_form, users) for b in blocks) or mrkdwn(message.get("text", ""), users)
-    header = f"<div class='who'>{escape(who)} <span class='muted'>{_when(str(message['ts']))}</span></div>"
+    content = "".join(block_html(b, action_form, users, zone) for b in blocks)
+    content = content or mrkdwn(message.get("text", ""), users, zone)
+    header = f"<div class='who'>{escape(who)} <span class='muted'>{_when(str(message['ts']), zone)}</span></div>"
     return f"<div class='msg' id='{message_anchor(str(message['ts']))}'>{header}{content}</div>"
 
 

@@ -199,3 +199,14 @@ def test_a_channel_mention_reads_as_the_channels_name() -> None:
     assert mrkdwn("Updates go to <#C0FINANCE>, not <#C0GONE>", {"C0FINANCE": "finance"}) == (
         "Updates go to <b>#finance</b>, not <b>#C0GONE</b>"
     )
+
+
+def test_dates_show_in_the_readers_time_zone() -> None:
+    from sandbox.slack_render import message_html
+
+    text = "Last sync: <!date^1795991526^{date_short_pretty} {time}|29 Nov 2026 22:32 UTC>"
+    html = message_html({"ts": "1795991526.000100", "text": text}, "", {}, "bot", "Europe/Brussels")
+    assert "29 Nov 2026 23:32 CET" in html and "29 Nov 23:32:06 CET" in html  # the text's date, the message's time
+    assert "22:32 UTC" not in html
+    broken = mrkdwn("<!date^soon^{date}|some day>", {}, "Europe/Brussels")
+    assert broken == "<i>some day</i>"  # not a time: the fallback, as Slack shows it
