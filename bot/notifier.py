@@ -63,7 +63,7 @@ class Notifier:
         while not stop.is_set():
             self._wake.clear()
             try:
-                delivered = await self.deliver_due()
+                delivered = await self.deliver_due(stop=stop)
             except Exception:
                 log.exception("outbox delivery round failed")
                 delivered = 0
@@ -71,15 +71,17 @@ class Notifier:
                 continue
             await idle(self._wake, stop, idle_seconds)
 
-    async def deliver_due(self, limit: int = 50) -> int:
-        """Lease due messages and deliver them in order; returns how many were handled."""
+    async def deliver_due(self, limit: int = 50, *, stop: asyncio.Event | None = None) -> int:
+        """Lease due messages and deliver them in order; returns how many were handled. Told to stop, it
+        finishes the message under way and gives the rest of its claim back (still queued, in order)."""
         async with self._sessions.begin() as session:
             rows = await outbox.claim_due(session, now=self._clock(), limit=limit, owner=self._owner)
             teams = await workspaces.team_ids(session, {r.workspace_id for r in rows})
         held: set[tuple[int, str]] = set()  # channels (and whole workspaces) to leave alone this round
         skipped: list[int] = []
         for row in rows:
-            if (row.workspace_id, row.channel) in held or (row.workspace_id, "*") in held:
+            stopping = stop is not None and stop.is_set()
+            if stopping or (row.workspace_id, row.channel) in held or (row.workspace_id, "*") in held:
                 skipped.append(row.id)
                 continue
             claimed_as = row.channel  # a name resolved during delivery becomes the id: hold both

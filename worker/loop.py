@@ -50,13 +50,14 @@ class Worker:
         while not stop.is_set():
             self._wake.clear()
             try:
-                await self.round()
+                await self.round(stop)
             except Exception:
                 log.exception("worker round failed")
             await idle(self._wake, stop, self._poll)
 
-    async def round(self) -> list[SyncReport]:
-        """One pass: apply webhooks, run the due syncs, queue the daily summary when it is time."""
+    async def round(self, stop: asyncio.Event | None = None) -> list[SyncReport]:
+        """One pass: apply webhooks, run the due syncs, queue the daily summary when it is time. Told to
+        stop, it finishes the sync under way and leaves the other due ones (still due) to the next worker."""
         now = self._clock()
         async with self._sessions.begin() as session:
             pending = await webhook_events.unprocessed(session)
@@ -71,6 +72,8 @@ class Worker:
             self._on_queued()
         reports = []
         for connection_id in due:
+            if stop is not None and stop.is_set():
+                break
             held = self._hints.pop(connection_id, None)
             report = await self._syncer.sync(connection_id, hints=held)
             if held and (report.error or report.skipped):  # kept for the next attempt, not lost

@@ -113,6 +113,9 @@ class Syncer:
         try:
             async with self._renewing(connection_id):
                 await self._run(connection_id, report, hints or SyncHints(), initial=initial)
+        except asyncio.CancelledError:
+            await self._give_up(connection_id)
+            raise
         except ReconnectRequired as exc:
             report.error = f"reconnect required: {exc}"
             metrics.PONTO_ERRORS.labels(metrics.ponto_error_kind(exc)).inc()
@@ -138,6 +141,22 @@ class Syncer:
         metrics.SYNCS.labels("error" if report.error else "ok").inc()
         metrics.SYNC_SECONDS.observe(time.perf_counter() - started)
         return report
+
+    async def _give_up(self, connection_id: int) -> None:
+        """Cancelled (the process stops past its grace period): what was under way rolled back with its
+        transaction; the lease is given back, so another worker syncs the connection now, not at expiry."""
+        try:
+            async with asyncio.timeout(5), self._sessions.begin() as session:
+                await sync_states.release(
+                    session,
+                    connection_id,
+                    owner=self._owner,
+                    error="stopped before the sync finished",
+                    now=self._clock(),
+                    next_sync_at=self._clock(),
+                )
+        except Exception as exc:  # the database away too: the lease then expires, or a restart takes it back
+            log.warning("lease of connection %s not given back on stopping: %s", connection_id, exc)
 
     @contextlib.asynccontextmanager
     async def _renewing(self, connection_id: int) -> AsyncIterator[None]:

@@ -330,3 +330,30 @@ async def test_a_429_waits_for_retry_after_then_posts_in_the_same_round(stand_in
     await _notifier(sessions, web_client(DEFAULT_BOT_TOKEN, api_url, delivery=True)).deliver_due()
     assert time.monotonic() - started >= 0.9  # Slack's Retry-After honoured, not hammered
     assert [r.status for r in await _rows(sessions)] == ["sent"]
+
+
+async def test_told_to_stop_it_finishes_the_message_under_way_and_gives_the_rest_back(
+    stand_in, sessions: async_sessionmaker
+) -> None:
+    """A SIGTERM during a batch: one message posted, the others queued again at once, not leased away."""
+    import asyncio
+
+    sandbox, api_url = stand_in
+    queued = [await _queue(sessions, "#finance") for _ in range(3)]
+    stop = asyncio.Event()
+    client = web_client(DEFAULT_BOT_TOKEN, api_url)
+
+    async def client_for_team(team_id: str) -> AsyncWebClient:
+        stop.set()  # the signal arrives while the first message is being delivered
+        return client
+
+    notifier = Notifier(sessions, client_for_team, locale="en_BE", clock=lambda: NOW, pace_seconds=0.05)
+    assert await notifier.deliver_due(stop=stop) == 1
+    async with sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert [(r.id, r.status, r.lease_until) for r in rows] == [
+        (queued[0], "sent", None),
+        (queued[1], "pending", None),
+        (queued[2], "pending", None),
+    ]
+    assert len(sandbox.workspace.channels["C0FINANCE"].messages) == 1

@@ -439,3 +439,49 @@ async def test_a_sync_longer_than_its_lease_keeps_it(world: World, database_url:
         )
     report = await running
     assert not taken and report.error is None and not report.skipped
+
+
+async def test_a_sync_cancelled_as_its_process_stops_gives_its_lease_back(world: World) -> None:
+    """Past the grace period of a SIGTERM the sync is cancelled: nothing of it stays (its transaction rolls
+    back), and the lease is given back so another worker syncs the connection now rather than at expiry."""
+    await world.control("faults", {"path": "transactions", "delay": 5, "count": 1})  # a call that hangs
+    task = asyncio.create_task(world.syncer(owner="stopping").sync(world.connection_id))
+    for _ in range(100):
+        async with world.sessions() as session:
+            state = await sync_states.ensure(session, world.connection_id, now=datetime.now(UTC))
+        if state.lease_owner == "stopping":
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # into the hanging call
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with world.sessions() as session:
+        state = await sync_states.ensure(session, world.connection_id, now=datetime.now(UTC))
+    assert state.lease_owner is None and state.lease_until is None and state.next_sync_at <= datetime.now(UTC)
+    assert await world.stored() == 0
+    report = await world.syncer(owner="another").sync(world.connection_id)
+    assert not report.skipped and report.error is None and report.created > 0
+
+
+async def test_a_worker_told_to_stop_starts_no_further_sync(world: World) -> None:
+    """The due connections it has not started stay due, for the next worker (nothing is held)."""
+    from zoneinfo import ZoneInfo
+
+    from worker.loop import Worker
+
+    worker = Worker(
+        world.sessions,
+        world.syncer(),
+        clock=lambda: datetime.now(UTC),
+        on_queued=lambda: None,
+        summary_at=None,
+        zone=ZoneInfo("Europe/Brussels"),
+    )
+    stop = asyncio.Event()
+    stop.set()
+    assert await worker.round(stop) == []
+    async with world.sessions() as session:
+        state = await sync_states.ensure(session, world.connection_id, now=datetime.now(UTC))
+    assert state.lease_owner is None and state.next_sync_at <= datetime.now(UTC) and await world.stored() == 0
+    assert [r.connection_id for r in await worker.round(asyncio.Event())] == [world.connection_id]
