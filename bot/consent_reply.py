@@ -21,8 +21,10 @@ async def close_consent_link(activation: Activation) -> None:
     organization = escape_mrkdwn(activation.organization_name or "your Ponto organization")
     text = (
         f":white_check_mark: Connected {organization}: {len(activation.accounts)} account(s). "
-        f"The overview is in {channel(activation.channel)}."
+        f"Updates go to {channel(activation.channel)}."
     )
+    if activation.channel_note:  # still to do (an invite, say): it stays in view
+        text += f" {activation.channel_note}"
     try:
         answer = await AsyncWebhookClient(activation.link_reply, timeout=5).send(
             text=text, response_type="ephemeral", replace_original=True

@@ -60,6 +60,7 @@ async def activate(services: Services, client: AsyncWebClient, inv: Invocation) 
             response_url=inv.response_url,
             default_channel=services.default_channel,
             now=services.clock(),
+            channel_note=chosen.problem if chosen is not None and chosen.problem else None,
         )
     note = f"Updates will go to {channel_ref(target or services.default_channel)}."
     if chosen is not None and chosen.problem:

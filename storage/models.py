@@ -120,6 +120,7 @@ class OAuthState(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     response_url: Mapped[str | None] = mapped_column(Text)
+    channel_note: Mapped[str | None] = mapped_column(Text)  # what the person must still do about the channel
     code_verifier_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

@@ -33,6 +33,7 @@ async def create(
     code_verifier_enc: str,
     now: datetime,
     ttl: timedelta = STATE_TTL,
+    channel_note: str | None = None,
 ) -> str:
     """Store a new state and return its value (only its hash is kept)."""
     state = secrets.token_urlsafe(32)
@@ -43,6 +44,7 @@ async def create(
             user_id=user_id,
             channel_id=channel_id,
             response_url=response_url,
+            channel_note=channel_note,
             code_verifier_enc=code_verifier_enc,
             created_at=now,
             expires_at=now + ttl,

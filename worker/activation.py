@@ -46,6 +46,7 @@ async def start_activation(
     response_url: str | None,
     default_channel: str,
     now: datetime,
+    channel_note: str | None = None,
 ) -> str:
     """Create a single-use state (PKCE verifier kept server side) and return the consent URL."""
     workspace = await workspaces.get_or_create(session, team_id, finance_channel=default_channel)
@@ -56,6 +57,7 @@ async def start_activation(
         user_id=user_id,
         channel_id=channel_id,
         response_url=response_url,
+        channel_note=channel_note,
         code_verifier_enc=cipher.encrypt(verifier),
         now=now,
     )
@@ -96,6 +98,7 @@ class Activation:
     origin_channel_id: str
     accounts: list[AccountView] = field(default_factory=list)
     link_reply: str | None = None  # the response_url of the private message that carried the link
+    channel_note: str | None = None  # what the person was told to do about the channel, still to do
 
 
 _STATE_PROBLEMS = {
@@ -185,6 +188,7 @@ async def _save(
         consent.channel_id,
         lines,
         consent.response_url,
+        consent.channel_note,
     )
 
 
@@ -195,6 +199,7 @@ class _Consent:
     channel_id: str
     verifier: str
     response_url: str | None = None
+    channel_note: str | None = None
 
 
 async def _consume_state(session: AsyncSession, cipher: TokenCipher, state: str, *, now: datetime) -> _Consent:
@@ -206,4 +211,4 @@ async def _consume_state(session: AsyncSession, cipher: TokenCipher, state: str,
     if not await oauth_states.consume(session, row.id, now=now):
         raise ActivationError(Problem.USED_STATE)
     verifier = cipher.decrypt(row.code_verifier_enc)
-    return _Consent(row.workspace_id, row.user_id, row.channel_id, verifier, row.response_url)
+    return _Consent(row.workspace_id, row.user_id, row.channel_id, verifier, row.response_url, row.channel_note)
