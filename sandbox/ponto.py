@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 from datetime import timedelta
+from decimal import Decimal
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
@@ -239,6 +240,50 @@ async def payment_page(request: Request) -> Response:
     return HTMLResponse(page("Sign payment", body))
 
 
+async def bulk_payment_page(request: Request) -> Response:
+    """Where the person signs a bulk payment: approved, each of its payments leaves the account."""
+    sandbox = _sandbox(request)
+    bulk = sandbox.bulk_payments.get(request.path_params["bulk_payment_id"])
+    if bulk is None:
+        return HTMLResponse(page("Unknown bulk payment", "<main><p>No such bulk payment.</p></main>"), 404)
+    attributes = bulk["resource"]["attributes"]
+    if request.method == "POST" and attributes["status"] == "unsigned":
+        approved = (await request.form()).get("decision") == "approve"
+        attributes["status"] = "accepted" if approved else "rejected"
+        if approved:
+            sandbox.add_transactions(bulk["account_id"], given=[_outgoing(p) for p in bulk["payments"]])
+        if bulk["redirect_uri"]:
+            return _redirect(
+                str(bulk["redirect_uri"]), {"bulkPayment": bulk["resource"]["id"], "status": attributes["status"]}
+            )
+    if request.method == "POST":
+        return HTMLResponse(page("Bulk payment", f"<main><h1>Bulk payment {escape(attributes['status'])}</h1></main>"))
+    rows = "".join(
+        f"<tr><td>{escape(str(p['creditorName']))}</td><td>{escape(str(p['creditorAccountReference']))}</td>"
+        f"<td>{escape(str(p['amount']))} {escape(str(p['currency']))}</td></tr>"
+        for p in bulk["payments"]
+    )
+    body = (
+        f"<main><h1>Sign a bulk payment (Ponto sandbox)</h1><p>{escape(str(attributes.get('reference', '')))}</p>"
+        f"<table><tr><th>Creditor</th><th>IBAN</th><th>Amount</th></tr>{rows}</table>"
+        f"<form method='post'>{_decision_buttons('Sign', 'Reject')}</form></main>"
+    )
+    return HTMLResponse(page("Sign bulk payment", body))
+
+
+def _outgoing(payment: dict[str, Any]) -> dict[str, Any]:
+    """The bank line a signed payment becomes on the debtor's account."""
+    return {
+        "amount": -abs(Decimal(str(payment["amount"]))),
+        "counterpartName": payment["creditorName"],
+        "counterpartReference": payment["creditorAccountReference"],
+        "remittanceInformation": payment.get("remittanceInformation"),
+        "remittanceInformationType": payment.get("remittanceInformationType", "unstructured"),
+        "endToEndId": payment.get("endToEndId"),
+        "description": "SEPA payment",
+    }
+
+
 async def reauthorize_page(request: Request) -> Response:
     sandbox = _sandbox(request)
     pending = sandbox.reauthorizations.get(request.path_params["request_id"])
@@ -275,6 +320,8 @@ API_ROUTES = [
     Route("/accounts/{account_id}/reauthorization-requests", ponto_api.create_reauthorization, methods=["POST"]),
     Route("/accounts/{account_id}/payments", ponto_api.create_payment, methods=["POST"]),
     Route("/accounts/{account_id}/payments/{payment_id}", ponto_api.get_payment, methods=["GET"]),
+    Route("/accounts/{account_id}/bulk-payments", ponto_api.create_bulk_payment, methods=["POST"]),
+    Route("/accounts/{account_id}/bulk-payments/{bulk_payment_id}", ponto_api.bulk_payment, methods=["GET", "DELETE"]),
     Route("/synchronizations", ponto_api.create_synchronization, methods=["POST"]),
     Route("/synchronizations/{sync_id}", ponto_api.get_synchronization, methods=["GET"]),
     Route("/synchronizations/{sync_id}/updated-transactions", ponto_api.updated_transactions, methods=["GET"]),
@@ -292,6 +339,7 @@ def create_app(sandbox: PontoSandbox | None = None) -> Starlette:
             Route("/oauth2/auth", consent_page, methods=["GET"]),
             Route("/oauth2/auth", consent_submit, methods=["POST"]),
             Route("/sign/payment/{payment_id}", payment_page, methods=["GET", "POST"]),
+            Route("/sign/bulk-payment/{bulk_payment_id}", bulk_payment_page, methods=["GET", "POST"]),
             Route("/reauthorize/{request_id}", reauthorize_page, methods=["GET", "POST"]),
             Route("/webhooks/keys", ponto_api.webhook_keys, methods=["GET"]),
             Mount("/api", app=ponto_control.Faults(api, state)),

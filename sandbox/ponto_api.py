@@ -257,16 +257,8 @@ async def create_payment(request: Request) -> Response:
         attributes = json.loads(await request.body(), parse_float=Decimal)["data"]["attributes"]
     except (ValueError, KeyError, TypeError):
         return error_response(400, "invalidRequest", "The body must be a JSON:API payment.")
-    missing = [name for name in PAYMENT_FIELDS if attributes.get(name) in (None, "")]
-    if missing:
-        return error_response(400, "invalidAttribute", f"{missing[0]} is required.", attribute=missing[0])
-    if len(str(attributes["creditorName"])) > 60 or len(str(attributes.get("remittanceInformation") or "")) > 140:
-        return error_response(
-            400,
-            "invalidAttribute",
-            "creditorName is limited to 60 and remittanceInformation to 140 characters.",
-            attribute="creditorName",
-        )
+    if problem := _payment_problem(attributes):
+        return error_response(400, "invalidAttribute", problem[1], attribute=problem[0])
     idempotency = request.headers.get("ibanity-idempotency-key")
     for payment in sandbox.payments.values():  # a retried POST returns the first payment
         if idempotency and payment["idempotency_key"] == idempotency:
@@ -281,6 +273,84 @@ async def create_payment(request: Request) -> Response:
     }
     sandbox.payments[payment_id] = {"account_id": account_id, "resource": resource, "idempotency_key": idempotency}
     return json_response({"data": resource}, status_code=201)
+
+
+BULK_FIELDS = ("reference", "payments")
+
+
+def _payment_problem(attributes: dict[str, Any]) -> tuple[str, str] | None:
+    """The first thing Ponto would refuse in one payment's attributes: (attribute, what is wrong)."""
+    missing = [name for name in PAYMENT_FIELDS if attributes.get(name) in (None, "")]
+    if missing:
+        return missing[0], f"{missing[0]} is required."
+    if len(str(attributes["creditorName"])) > 60 or len(str(attributes.get("remittanceInformation") or "")) > 140:
+        return "creditorName", "creditorName is limited to 60 and remittanceInformation to 140 characters."
+    return None
+
+
+async def create_bulk_payment(request: Request) -> Response:
+    """Several payments from one account, signed at once; each in EUR, as Ponto requires (§4.8)."""
+    if refused := _refused_for_account(request):
+        return refused
+    sandbox = _sandbox(request)
+    try:
+        attributes = json.loads(await request.body(), parse_float=Decimal)["data"]["attributes"]
+    except (ValueError, KeyError, TypeError):
+        return error_response(400, "invalidRequest", "The body must be a JSON:API bulk payment.")
+    missing = [name for name in BULK_FIELDS if not attributes.get(name)]
+    if missing or not isinstance(attributes["payments"], list):
+        name = missing[0] if missing else "payments"
+        return error_response(400, "invalidAttribute", f"{name} is required.", attribute=name)
+    for payment in attributes["payments"]:
+        problem = _payment_problem(payment) if isinstance(payment, dict) else ("payments", "payments are objects.")
+        if problem is None and payment.get("currency") != "EUR":
+            problem = ("currency", "currency currently must be EUR in a bulk payment.")
+        if problem is not None:
+            return error_response(400, "invalidAttribute", problem[1], attribute=problem[0])
+    idempotency = request.headers.get("ibanity-idempotency-key")
+    for bulk in sandbox.bulk_payments.values():  # a retried POST returns the first bulk payment
+        if idempotency and bulk["idempotency_key"] == idempotency:
+            return json_response({"data": bulk["resource"]}, status_code=201)
+    bulk_id = str(uuid.uuid4())
+    shown = {
+        k: attributes[k] for k in ("requestedExecutionDate", "reference", "batchBookingPreferred") if k in attributes
+    }
+    resource = {
+        "type": "bulkPayment",
+        "id": bulk_id,
+        "attributes": {"status": "unsigned", **shown},
+        "links": {"redirect": f"{mount_url(request).removesuffix('/api')}/sign/bulk-payment/{bulk_id}"},
+    }
+    sandbox.bulk_payments[bulk_id] = {
+        "account_id": request.path_params["account_id"],
+        "resource": resource,
+        "payments": attributes["payments"],
+        "redirect_uri": attributes.get("redirectUri"),
+        "idempotency_key": idempotency,
+    }
+    return json_response({"data": resource}, status_code=201)
+
+
+async def bulk_payment(request: Request) -> Response:
+    """GET (the redirect link only while unsigned) or DELETE (an unsigned one) a bulk payment."""
+    if denied := _authorized(request):
+        return denied
+    sandbox = _sandbox(request)
+    bulk = sandbox.bulk_payments.get(request.path_params["bulk_payment_id"])
+    if (
+        bulk is None
+        or bulk["account_id"] != request.path_params["account_id"]
+        or _account(request, bulk["account_id"]) is None
+    ):
+        return _not_found("bulkPayment")
+    resource = bulk["resource"]
+    if request.method == "DELETE":
+        if resource["attributes"]["status"] != "unsigned":
+            return error_response(400, "invalidRequest", "Only an unsigned bulk payment can be deleted.")
+        del sandbox.bulk_payments[resource["id"]]
+        return json_response({"data": {"type": "bulkPayment", "id": resource["id"]}})
+    unsigned = resource["attributes"]["status"] == "unsigned"
+    return json_response({"data": {k: v for k, v in resource.items() if k != "links" or unsigned}})
 
 
 async def get_payment(request: Request) -> Response:

@@ -134,6 +134,7 @@ class PontoSandbox:
         self.sync_failures: dict[str, SyncFailure] = {}
         self.customer_ips: list[str] = []  # customerIpAddress of every synchronization asked for
         self.payments: dict[str, dict[str, Any]] = {}
+        self.bulk_payments: dict[str, dict[str, Any]] = {}  # id -> account, resource, payments, idempotency key
         self.reauthorizations: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.index: dict[str, BankLine] = {}
@@ -159,6 +160,7 @@ class PontoSandbox:
         "unsynced",
         "syncs",
         "payments",
+        "bulk_payments",
         "reauthorizations",
         "hidden",
         "_sequence",

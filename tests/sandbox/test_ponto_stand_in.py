@@ -213,3 +213,55 @@ def test_demo_ibans_are_valid() -> None:
 
     for account in stand_in.PontoSandbox().organization.accounts:
         assert IBAN(account.reference).validate(validate_bban=True)
+
+
+async def test_a_bulk_payment_keeps_the_real_attribute_names_and_books_each_payment_once_signed(
+    http: httpx.AsyncClient,
+) -> None:
+    headers = {"Authorization": f"Bearer {(await _tokens(http))['access_token']}"}
+    account = (await http.get(f"{BASE}/api/accounts", headers=headers)).json()["data"][0]["id"]
+
+    def payment(creditor: str, amount: str, currency: str = "EUR") -> dict:
+        return {"amount": amount, "currency": currency, "creditorName": creditor,
+                "creditorAccountReference": "BE68539007547034", "creditorAccountReferenceType": "IBAN",
+                "remittanceInformation": "Invoice", "remittanceInformationType": "unstructured"}  # fmt: skip
+
+    body = {"data": {"type": "bulkPayment", "attributes": {
+        "reference": "Supplier run", "batchBookingPreferred": True, "redirectUri": "http://app.test/paid",
+        "requestedExecutionDate": "2026-12-01",
+        "payments": [payment("Alpha BV", "10.50"), payment("Beta SRL", "20.00"), payment("Gamma NV", "0.01")],
+    }}}  # fmt: skip
+    url = f"{BASE}/api/accounts/{account}/bulk-payments"
+    key = {"Ibanity-Idempotency-Key": "bulk-1"}
+    created = (await http.post(url, json=body, headers={**headers, **key})).json()["data"]
+    fixture = load_fixture("ponto-connect/bulk_payment_create.json")["data"]
+    assert _attribute_names(created) == _attribute_names(fixture) and created["attributes"]["status"] == "unsigned"
+    again = (await http.post(url, json=body, headers={**headers, **key})).json()["data"]
+    assert again["id"] == created["id"]  # a retried POST creates nothing new
+    dollars = {"data": {"attributes": {**body["data"]["attributes"], "payments": [payment("Delta", "1.00", "USD")]}}}
+    refused = await http.post(url, json=dollars, headers=headers)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["meta"]["attribute"] == "currency"
+
+    before = len(
+        (await http.get(f"{BASE}/api/accounts/{account}/transactions?page[limit]=100", headers=headers)).json()["data"]
+    )
+    signed = await http.post(
+        created["links"]["redirect"].replace("http://ponto.test", ""), data={"decision": "approve"}
+    )
+    assert signed.status_code == 303 and "status=accepted" in signed.headers["location"]
+    lines = (await http.get(f"{BASE}/api/accounts/{account}/transactions?page[limit]=100", headers=headers)).json()[
+        "data"
+    ]
+    assert len(lines) == before + 3
+    assert sorted(t["attributes"]["amount"] for t in lines[:3]) == [-20.0, -10.5, -0.01]  # newest first, outgoing
+    got = (await http.get(f"{url}/{created['id']}", headers=headers)).json()["data"]
+    assert got["attributes"]["status"] == "accepted" and "links" not in got  # the signing link is gone once signed
+    again_signed = await http.post(
+        created["links"]["redirect"].replace("http://ponto.test", ""), data={"decision": "approve"}
+    )
+    assert again_signed.status_code == 200
+    after = (await http.get(f"{BASE}/api/accounts/{account}/transactions?page[limit]=100", headers=headers)).json()[
+        "data"
+    ]
+    assert len(after) == before + 3  # signing twice books nothing twice
+    assert (await http.delete(f"{url}/{created['id']}", headers=headers)).status_code == 400  # signed: stays
