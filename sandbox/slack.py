@@ -194,7 +194,7 @@ async def command(request: Request) -> Response:
             "text": text,
             "api_app_id": ws.app_id,
             "response_url": response_url,
-            "trigger_id": secrets.token_hex(8),
+            "trigger_id": sandbox.api.issue_trigger(ws.team_id, user),
             "is_enterprise_install": "false",
             **({"enterprise_id": ws.enterprise_id} if ws.enterprise_id else {}),
         }
@@ -241,7 +241,6 @@ def _block_actions(ws: Workspace, user: str, button: Any, where: dict[str, Any])
         "token": "sandbox-verification-token",
         "enterprise": {"id": ws.enterprise_id} if ws.enterprise_id else None,
         "is_enterprise_install": False,
-        "trigger_id": secrets.token_hex(8),
         **where,
         "actions": [
             {
@@ -263,7 +262,8 @@ async def home_action(request: Request, sandbox: SlackSandbox, ws: Workspace, us
     element = _clicked(view, form) if view else None
     if view is None or element is None:
         return PlainTextResponse("no such button in this person's Home tab", status_code=404)
-    where = {"container": {"type": "view", "view_id": view["id"]}, "view": view}
+    trigger = sandbox.api.issue_trigger(ws.team_id, user)
+    where = {"container": {"type": "view", "view_id": view["id"]}, "view": view, "trigger_id": trigger}
     reply = await sandbox.deliver(*_block_actions(ws, user, element, where))
     if _wants_json(request):
         return JSONResponse({"status": reply.status_code})
@@ -298,6 +298,7 @@ async def action(request: Request) -> Response:
         "channel": {"id": channel.id, "name": channel.name},
         "message": {k: v for k, v in message.items() if k != "rid"},
         "response_url": response_url,
+        "trigger_id": sandbox.api.issue_trigger(ws.team_id, user),
     }
     reply = _reply_from(await sandbox.deliver(*_block_actions(ws, user, form, where)))
     rid = response_url.rsplit("/", 1)[1]

@@ -6,13 +6,14 @@ import base64
 import json
 import random
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .slack_limits import message_problem, view_problem
+from .slack_limits import message_problem, modal_problem, view_problem
 from .slack_render import message_anchor
 from .slack_scopes import HISTORY, LIST_TYPES, READ, kind, manifest_scopes
 from .slack_state import DEFAULT_OAUTH_CLIENT, MOUNT, Channel, Workspace
@@ -61,6 +62,8 @@ class SlackApi:
         self.scopes_used: set[str] = set()  # every scope a call needed and had
         self._granted: frozenset[str] = frozenset()
         self.install_codes: dict[str, tuple[str, str]] = {}  # code -> installing user, team
+        self.triggers: dict[str, tuple[str, str, float]] = {}  # trigger_id -> team, user, when given (monotonic)
+        self.spent_triggers: set[str] = set()
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.faults: list[dict[str, Any]] = []  # {"method", "status" or "error", "count" or "rate", "retry_after"}
         self.random = random.Random(11)
@@ -88,6 +91,12 @@ class SlackApi:
                 return JSONResponse({"ok": False, "error": "internal_error"}, status_code=int(fault["status"]))
             return JSONResponse({"ok": False, "error": fault.get("error", "internal_error")})
         return JSONResponse(await self._call(handler, request, params))
+
+    def issue_trigger(self, team_id: str, user_id: str) -> str:
+        """A trigger_id for a command or a click: Slack takes it once, within 3 seconds, to open a modal."""
+        trigger = f"{secrets.randbelow(10**12)}.{secrets.token_hex(8)}"
+        self.triggers[trigger] = (team_id, user_id, time.monotonic())
+        return trigger
 
     def _fault(self, name: str) -> dict[str, Any] | None:
         """The next counted fault for this method; else, drawn once, one of its rate faults (kept until
@@ -383,4 +392,28 @@ async def views_publish(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]
         raise ApiError(problem)
     view = {**params["view"], "id": f"V{user}", "team_id": api.workspace.team_id, "app_id": api.workspace.app_id}
     api.workspace.homes[user] = view
+    return {"view": view}
+
+
+TRIGGER_SECONDS = 3.0  # how long Slack accepts a trigger_id
+
+
+@method("views.open")
+async def views_open(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    """A modal for the person whose command or click gave the trigger_id: once, within 3 s, as Slack."""
+    trigger = str(params.get("trigger_id", ""))
+    issued = api.triggers.pop(trigger, None)
+    if issued is None:
+        raise ApiError("exchanged_trigger_id" if trigger in api.spent_triggers else "invalid_trigger_id")
+    api.spent_triggers.add(trigger)
+    team, user, given_at = issued
+    if team != api.workspace.team_id:
+        raise ApiError("invalid_trigger_id")
+    if time.monotonic() - given_at > TRIGGER_SECONDS:
+        raise ApiError("expired_trigger_id")
+    problem = modal_problem(params.get("view"))
+    if problem:
+        raise ApiError(problem)
+    view = {**params["view"], "id": f"V{secrets.token_hex(5).upper()}", "team_id": team, "app_id": api.workspace.app_id}
+    api.workspace.modals[view["id"]] = {"user": user, "view": view}
     return {"view": view}

@@ -43,6 +43,32 @@ def view_problem(view: Any) -> str | None:
     return None
 
 
+MODAL_TITLE = 24  # the title, submit and close labels of a modal
+
+
+def modal_problem(view: Any) -> str | None:
+    """The error Slack would answer for a modal (`views.open`), or None: a title, at most 100 valid blocks,
+    a submit button when it asks for input."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return "invalid_arguments"
+    labels = [view.get(k) for k in ("title", "submit", "close") if k in view]
+    if not isinstance(view.get("title"), dict) or any(
+        not isinstance(label, dict)
+        or label.get("type") != "plain_text"
+        or len(str(label.get("text", ""))) > MODAL_TITLE
+        for label in labels
+    ):
+        return "invalid_arguments"
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
+        return "invalid_arguments"
+    if any(not isinstance(block, dict) or _block_problem(block) for block in blocks):
+        return "invalid_arguments"
+    if any(block.get("type") == "input" for block in blocks) and "submit" not in view:
+        return "invalid_arguments"
+    return None
+
+
 def _block_problem(block: dict[str, Any]) -> bool:
     parsed = Block.parse(block)
     if parsed is None or type(parsed) is Block:  # a type slack_sdk does not know

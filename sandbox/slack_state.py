@@ -45,6 +45,7 @@ class Workspace:
     channels: dict[str, Channel] = field(default_factory=dict)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> the Home tab published for them
+    modals: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id -> {"user", "view"} opened
     ts_sequence: int = 0  # the last message number handed out
 
     @classmethod

@@ -210,3 +210,30 @@ def test_dates_show_in_the_readers_time_zone() -> None:
     assert "22:32 UTC" not in html
     broken = mrkdwn("<!date^soon^{date}|some day>", {}, "Europe/Brussels")
     assert broken == "<i>some day</i>"  # not a time: the fallback, as Slack shows it
+
+
+def test_a_modal_opens_once_per_trigger_within_three_seconds_and_as_slack_checks_it(
+    api: tuple[slack_sandbox.SlackSandbox, httpx.Client],
+) -> None:
+    sandbox, client = api
+    field = {"type": "input", "block_id": "amount", "label": {"type": "plain_text", "text": "Amount"},
+             "element": {"type": "plain_text_input", "action_id": "value"}}  # fmt: skip
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Pay INV-1"},
+             "submit": {"type": "plain_text", "text": "Pay"}, "blocks": [field]}  # fmt: skip
+
+    def open_with(trigger: str, view: dict = modal) -> dict:
+        return client.post("views.open", json={"trigger_id": trigger, "view": view}).json()
+
+    trigger = sandbox.api.issue_trigger("T0DEMO", "U0DEMO")
+    opened = open_with(trigger)
+    assert opened["ok"] and sandbox.workspace.modals[opened["view"]["id"]]["user"] == "U0DEMO"
+    assert open_with(trigger)["error"] == "exchanged_trigger_id"  # once only
+    assert open_with("123.made-up")["error"] == "invalid_trigger_id"
+    late = sandbox.api.issue_trigger("T0DEMO", "U0DEMO")
+    team, user, given = sandbox.api.triggers[late]
+    sandbox.api.triggers[late] = (team, user, given - 4)
+    assert open_with(late)["error"] == "expired_trigger_id"
+    no_submit = {k: v for k, v in modal.items() if k != "submit"}
+    long_title = {**modal, "title": {"type": "plain_text", "text": "Pay the invoice INV-2026-0001 now"}}
+    for bad in (no_submit, long_title, {**modal, "type": "home"}):
+        assert open_with(sandbox.api.issue_trigger("T0DEMO", "U0DEMO"), bad)["error"] == "invalid_arguments"
