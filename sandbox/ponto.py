@@ -215,17 +215,7 @@ async def payment_page(request: Request) -> Response:
         if decision == "approve":
             sandbox.add_transactions(
                 payment["account_id"],
-                given=[
-                    {
-                        "amount": -abs(attributes["amount"]),
-                        "counterpartName": attributes["creditorName"],
-                        "counterpartReference": attributes["creditorAccountReference"],
-                        "remittanceInformation": attributes.get("remittanceInformation"),
-                        "remittanceInformationType": attributes.get("remittanceInformationType", "unstructured"),
-                        "endToEndId": attributes.get("endToEndId"),
-                        "description": "SEPA payment",
-                    }
-                ],
+                given=[_outgoing(attributes)],
             )
         redirect = attributes.get("redirectUri")
         if redirect:

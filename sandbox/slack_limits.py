@@ -33,14 +33,17 @@ def message_problem(text: str, blocks: list[Any]) -> str | None:
 
 def view_problem(view: Any) -> str | None:
     """The error Slack would answer for a Home tab view (`views.publish`), or None."""
-    if not isinstance(view, dict) or view.get("type") != "home":
-        return "invalid_arguments"
-    blocks = view.get("blocks")
-    if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
-        return "invalid_arguments"
-    if any(not isinstance(block, dict) or _block_problem(block) for block in blocks):
+    if not isinstance(view, dict) or view.get("type") != "home" or not _view_blocks_ok(view):
         return "invalid_arguments"
     return None
+
+
+def _view_blocks_ok(view: dict[str, Any]) -> bool:
+    """At most 100 blocks, each one Slack would accept (a Home tab's or a modal's)."""
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
+        return False
+    return all(isinstance(block, dict) and not _block_problem(block) for block in blocks)
 
 
 MODAL_TITLE = 24  # the title, submit and close labels of a modal
@@ -59,12 +62,9 @@ def modal_problem(view: Any) -> str | None:
         for label in labels
     ):
         return "invalid_arguments"
-    blocks = view.get("blocks")
-    if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
+    if not _view_blocks_ok(view):
         return "invalid_arguments"
-    if any(not isinstance(block, dict) or _block_problem(block) for block in blocks):
-        return "invalid_arguments"
-    if any(block.get("type") == "input" for block in blocks) and "submit" not in view:
+    if any(block.get("type") == "input" for block in view["blocks"]) and "submit" not in view:
         return "invalid_arguments"
     return None
 

@@ -41,10 +41,6 @@ def stand_in_snapshots(settings: Settings, stand_ins: dict[str, Keeps]) -> Snaps
     return snapshots
 
 
-def _keeping(snapshots: Snapshots | None) -> contextlib.AbstractAsyncContextManager[None]:
-    return _running(snapshots.keep if snapshots else None, "stand-in snapshots")
-
-
 @contextlib.asynccontextmanager
 async def _running(loop: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None, name: str) -> AsyncIterator[None]:
     """A background loop for as long as the server runs, told to stop (and awaited) on the way out."""
@@ -99,7 +95,7 @@ def create_app(settings: Settings, *, self_url: str | None = None, run_worker: b
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with (
             resources(settings, wiring, run_worker=run_worker) as state,
-            _keeping(snapshots),
+            _running(snapshots.keep if snapshots else None, "stand-in snapshots"),
             _running(driver.run if driver else None, "demo driver"),
         ):
             yield state

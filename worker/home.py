@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoices.model import KINDS
 from storage import matches, workspaces
-from storage.models import Allocation, InvoiceRow, Match, OutboxMessage, Workspace
+from storage.models import Allocation, InvoiceRow, Match, Workspace
 
+from .invoice_views import posted_in
 from .notices import MatchQuestion
 from .questions import current_question
 from .status import Status, status
@@ -91,13 +92,7 @@ async def _questions(
     waiting = await matches.pending(session, workspace.id)
     shown = []
     for match in waiting[-QUESTIONS_SHOWN:]:  # the newest
-        posted = await session.get(OutboxMessage, match.question_outbox_id) if match.question_outbox_id else None
-        where = (
-            (posted.slack_channel_id, posted.slack_ts)
-            if posted and posted.slack_channel_id and posted.slack_ts
-            else None
-        )
-        shown.append((await current_question(session, workspace, match), where))
+        shown.append((await current_question(session, workspace, match), await posted_in(session, match)))
     return shown, max(0, len(waiting) - QUESTIONS_SHOWN)
 
 

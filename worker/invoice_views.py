@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import invoices as invoice_store, matches, workspaces
-from storage.models import OutboxMessage
+from storage.models import Match, OutboxMessage
 
 from .mappers import invoice_view
 from .notices import BankLineView, InvoiceView
@@ -38,11 +38,14 @@ async def unmatched(session: AsyncSession, team_id: str) -> list[Waiting]:
     out = []
     for match in await matches.pending(session, workspace.id):
         question = await current_question(session, workspace, match)  # what the channel shows now
-        posted = await session.get(OutboxMessage, match.question_outbox_id) if match.question_outbox_id else None
-        where = (
-            (posted.slack_channel_id, posted.slack_ts)
-            if posted and posted.slack_channel_id and posted.slack_ts
-            else None
-        )
+        where = await posted_in(session, match)
         out.append(Waiting(match.id, question.line, [c.number for c in question.candidates], where))
     return out
+
+
+async def posted_in(session: AsyncSession, match: Match) -> tuple[str, str] | None:
+    """(channel id, ts) of the match's question, once Slack has it."""
+    posted = await session.get(OutboxMessage, match.question_outbox_id) if match.question_outbox_id else None
+    if posted is None or not posted.slack_channel_id or not posted.slack_ts:
+        return None
+    return posted.slack_channel_id, posted.slack_ts
