@@ -21,7 +21,7 @@ from worker import (
     status as status_model,
 )
 
-from . import finance_channel
+from . import finance_channel, payments
 from .admin import NOT_ALLOWED, may_administer
 from .blocks import invoice_lists
 from .blocks.balances import balance_summary
@@ -182,8 +182,22 @@ async def permalinks(client: AsyncWebClient, rows: list[invoice_views.Waiting]) 
     return {match_id: link for match_id, link in found if link}
 
 
+async def pay(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    """`/ponto pay INV-1 [INV-2 ...] [from IBAN]`: the payment form, or why not."""
+    words, _, source = inv.args.partition(" from ")
+    numbers = [n.strip(",;") for n in words.split() if n.strip(",;")]
+    if words.strip().lower().startswith("from "):
+        numbers, source = [], words.strip()[5:]
+    refused = await payments.open_form(
+        services, client, inv, numbers, trigger_id=inv.trigger_id or "", from_iban=source.strip() or None
+    )
+    return refused or ("", [])
+
+
 HANDLERS = {
     "invoices": invoices,
+    "payables": payments.payables,
+    "pay": pay,
     "unmatched": unmatched,
     "activate": activate,
     "channel": channel,

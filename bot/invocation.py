@@ -13,6 +13,7 @@ class Invocation:
     channel_id: str
     text: str
     response_url: str | None
+    trigger_id: str | None = None  # what lets us open a form (modal), once, within 3 seconds
 
     @property
     def args(self) -> str:
@@ -26,6 +27,7 @@ class Invocation:
             (body.get("channel") or {}).get("id", ""),
             "",
             body.get("response_url"),
+            body.get("trigger_id"),
         )
 
     @classmethod
@@ -36,4 +38,5 @@ class Invocation:
             channel_id=command["channel_id"],
             text=(command.get("text") or "").strip(),
             response_url=command.get("response_url"),
+            trigger_id=command.get("trigger_id"),
         )

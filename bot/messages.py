@@ -12,6 +12,7 @@ from .blocks.balances import balance_summary
 from .blocks.invoices import invoice_paid, match_question
 from .blocks.kit import Message, within_limits
 from .blocks.overview import accounts_overview, disconnected
+from .blocks.payments import payment_update
 from .blocks.transactions import import_summary, transaction, transactions_digest
 
 Renderer = Callable[[Any, str], Message]
@@ -33,6 +34,7 @@ RENDERERS: dict[type[notices.Notice], Renderer] = {
     notices.SlackPaused: alerts.slack_paused,
     notices.InvoicePaid: invoice_paid,
     notices.MatchQuestion: match_question,
+    notices.PaymentUpdate: payment_update,
 }
 
 

@@ -1,9 +1,9 @@
 """CSV invoices, with the documented columns; `;` or `,` separated, decimal comma or point.
 
 Columns (header names are case-insensitive; spaces and underscores are the same):
-number, customer, customer_iban, amount, currency, issue_date, due_date, payment_reference, kind.
+number, customer, customer_iban, amount, currency, issue_date, due_date, payment_reference, kind, bic.
 `kind` is sales, purchase, sales_credit_note or purchase_credit_note (default sales); `customer` is
-the other party (the supplier for purchase documents).
+the other party (the supplier for purchase documents, `customer_iban` and `bic` then where to pay it).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .errors import InvoiceError
 from .model import KINDS, Invoice, parse_amount, parse_day
 
 REQUIRED = ("number", "customer", "amount", "currency", "issue_date")
-OPTIONAL = ("customer_iban", "due_date", "payment_reference", "kind")
+OPTIONAL = ("customer_iban", "due_date", "payment_reference", "kind", "bic")
 MAX_ROWS = 100_000
 
 
@@ -108,4 +108,5 @@ def _row(row: dict[str, str], source: str, line: int) -> Invoice:
         payment_reference=row.get("payment_reference") or None,
         counterparty_name=row["customer"],
         counterparty_iban=row.get("customer_iban") or None,
+        counterparty_bic=row.get("bic") or None,
     )

@@ -27,6 +27,7 @@ class Invoice:
     payment_reference: str | None = None  # BT-83: OGM, RF or free text
     counterparty_name: str | None = None  # the customer of a sales document, the supplier of a purchase one
     counterparty_iban: str | None = None
+    counterparty_bic: str | None = None  # BT-86 on a purchase invoice: the supplier's bank, when given
     counterparty_vat: str | None = None
     counterparty_endpoint: str | None = None
     payee_iban: str | None = None  # BT-84: where the money goes

@@ -102,4 +102,9 @@ def parse_ubl(data: bytes, source: str, *, side: str = "sales") -> Invoice:
         counterparty_iban=(
             _text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID") if side == "purchase" else None
         ),
+        counterparty_bic=(
+            _text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID")
+            if side == "purchase"
+            else None
+        ),
     )

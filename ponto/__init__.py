@@ -16,7 +16,18 @@ from .errors import (
     PontoTransportError,
     ReconnectRequired,
 )
-from .models import Account, NewPayment, Payment, Synchronization, TokenSet, Transaction, UserInfo
+from .models import (
+    Account,
+    BulkPayment,
+    FinancialInstitution,
+    NewBulkPayment,
+    NewPayment,
+    Payment,
+    Synchronization,
+    TokenSet,
+    Transaction,
+    UserInfo,
+)
 from .oauth import (
     DEFAULT_SCOPE,
     OAuthClientConfig,
@@ -31,6 +42,9 @@ from .transport import RetryPolicy
 
 __all__ = [
     "Account",
+    "BulkPayment",
+    "FinancialInstitution",
+    "NewBulkPayment",
     "DEFAULT_SCOPE",
     "MemoryTokenStore",
     "NewPayment",

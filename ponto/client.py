@@ -11,7 +11,17 @@ from typing import Any
 import httpx
 
 from .errors import PontoError, PontoResponseError
-from .models import Account, NewPayment, Payment, Synchronization, Transaction, UserInfo
+from .models import (
+    Account,
+    BulkPayment,
+    FinancialInstitution,
+    NewBulkPayment,
+    NewPayment,
+    Payment,
+    Synchronization,
+    Transaction,
+    UserInfo,
+)
 from .tokens import StaticToken, TokenSource
 from .transport import DEFAULT_RETRY, PontoTransport, RetryPolicy
 
@@ -147,13 +157,53 @@ class PontoClient:
             raise PontoResponseError("the reauthorization request has no redirect link")
         return str(link)
 
-    async def create_payment(self, account_id: str, payment: NewPayment) -> Payment:
+    async def create_payment(
+        self, account_id: str, payment: NewPayment, *, idempotency_key: str | None = None
+    ) -> Payment:
+        """`idempotency_key`: stored by the caller before the call, so a retry creates nothing new."""
         body = await self._transport.request(
             "POST",
             f"{self._api_url}/accounts/{account_id}/payments",
             body={"data": {"type": "payment", "attributes": payment.as_attributes()}},
+            idempotency_key=idempotency_key,
         )
         return Payment.from_jsonapi(body["data"])
+
+    async def create_bulk_payment(
+        self, account_id: str, bulk: NewBulkPayment, *, idempotency_key: str | None = None
+    ) -> BulkPayment:
+        body = await self._transport.request(
+            "POST",
+            f"{self._api_url}/accounts/{account_id}/bulk-payments",
+            body={"data": {"type": "bulkPayment", "attributes": bulk.as_attributes()}},
+            idempotency_key=idempotency_key,
+        )
+        return BulkPayment.from_jsonapi(body["data"])
+
+    async def get_bulk_payment(self, account_id: str, bulk_payment_id: str) -> BulkPayment:
+        url = f"{self._api_url}/accounts/{account_id}/bulk-payments/{bulk_payment_id}"
+        return BulkPayment.from_jsonapi((await self._transport.request("GET", url))["data"])
+
+    async def delete_payment(self, account_id: str, payment_id: str, *, bulk: bool = False) -> None:
+        """Withdraw an unsigned (bulk) payment."""
+        kind = "bulk-payments" if bulk else "payments"
+        await self._transport.request("DELETE", f"{self._api_url}/accounts/{account_id}/{kind}/{payment_id}")
+
+    async def get_financial_institution(self, institution_id: str) -> FinancialInstitution:
+        url = f"{self._api_url}/financial-institutions/{institution_id}"
+        return FinancialInstitution.from_jsonapi((await self._transport.request("GET", url))["data"])
+
+    async def create_payment_activation_request(self, redirect_uri: str) -> str:
+        """The link where the organization asks Ponto to activate payments (§4.10)."""
+        body = await self._transport.request(
+            "POST",
+            f"{self._api_url}/payment-activation-requests",
+            body={"data": {"type": "paymentActivationRequest", "attributes": {"redirectUri": redirect_uri}}},
+        )
+        link = ((body.get("data") or {}).get("links") or {}).get("redirect")
+        if not link:
+            raise PontoResponseError("the payment activation request has no redirect link")
+        return str(link)
 
     async def get_payment(self, account_id: str, payment_id: str) -> Payment:
         body = await self._transport.request("GET", f"{self._api_url}/accounts/{account_id}/payments/{payment_id}")

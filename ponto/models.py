@@ -121,6 +121,8 @@ class Account:
     synchronized_at: datetime | None
     deprecated: bool
     raw: Mapping[str, Any] = field(repr=False)
+    financial_institution_id: str | None = None
+    availability: str = "available"  # meta.availability: `readonly` while the bank is under maintenance
 
     @property
     def name(self) -> str:
@@ -146,6 +148,32 @@ class Account:
             authorization_expires_at=parse_datetime(attributes.get("authorizationExpirationExpectedAt")),
             synchronized_at=parse_datetime(meta.get("synchronizedAt")),
             deprecated=bool(attributes.get("deprecated", False)),
+            raw=obj,
+            financial_institution_id=_related_id(obj, "financialInstitution"),
+            availability=str(meta.get("availability") or "available"),
+        )
+
+
+@dataclass(frozen=True)
+class FinancialInstitution:
+    """The bank behind an account; what it lets an integration initiate (§4.6). Absent flags count as no."""
+
+    id: str
+    name: str
+    payments_enabled: bool
+    bulk_payments_enabled: bool
+    future_dated_payments_allowed: bool
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_jsonapi(cls, obj: Mapping[str, Any]) -> FinancialInstitution:
+        attributes = obj.get("attributes") or {}
+        return cls(
+            id=str(obj["id"]),
+            name=str(attributes.get("name") or ""),
+            payments_enabled=attributes.get("paymentsEnabled") is True,
+            bulk_payments_enabled=attributes.get("bulkPaymentsEnabled") is True,
+            future_dated_payments_allowed=attributes.get("futureDatedPaymentsAllowed") is True,
             raw=obj,
         )
 
@@ -280,6 +308,28 @@ class Payment:
 
 
 @dataclass(frozen=True)
+class BulkPayment:
+    """Several payments signed at once; `redirect` while unsigned."""
+
+    id: str
+    status: str
+    reference: str | None
+    redirect: str | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_jsonapi(cls, obj: Mapping[str, Any]) -> BulkPayment:
+        attributes = obj.get("attributes") or {}
+        return cls(
+            id=str(obj["id"]),
+            status=str(attributes.get("status") or ""),
+            reference=attributes.get("reference"),
+            redirect=(obj.get("links") or {}).get("redirect"),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True)
 class NewPayment:
     """What to pay; amounts in minor units. Ponto's limits: name 60 and remittance 140 characters."""
 
@@ -292,6 +342,7 @@ class NewPayment:
     end_to_end_id: str | None = None
     requested_execution_date: date | None = None
     redirect_uri: str | None = None
+    creditor_bic: str | None = None
 
     def as_attributes(self) -> dict[str, Any]:
         attributes: dict[str, Any] = {
@@ -301,11 +352,36 @@ class NewPayment:
             "creditorAccountReference": self.creditor_iban,
             "creditorAccountReferenceType": "IBAN",
         }
+        if self.creditor_bic:
+            attributes["creditorAgent"] = self.creditor_bic
+            attributes["creditorAgentType"] = "BIC"
         if self.remittance_information:
             attributes["remittanceInformation"] = self.remittance_information
             attributes["remittanceInformationType"] = self.remittance_information_type
         if self.end_to_end_id:
             attributes["endToEndId"] = self.end_to_end_id
+        if self.requested_execution_date:
+            attributes["requestedExecutionDate"] = self.requested_execution_date.isoformat()
+        if self.redirect_uri:
+            attributes["redirectUri"] = self.redirect_uri
+        return attributes
+
+
+@dataclass(frozen=True)
+class NewBulkPayment:
+    """Several payments from one account (EUR only, §4.8); `reference` is shown in Ponto's dashboard."""
+
+    reference: str
+    payments: tuple[NewPayment, ...]
+    requested_execution_date: date | None = None
+    redirect_uri: str | None = None
+
+    def as_attributes(self) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            "reference": self.reference,
+            "payments": [p.as_attributes() for p in self.payments],
+            "batchBookingPreferred": False,
+        }
         if self.requested_execution_date:
             attributes["requestedExecutionDate"] = self.requested_execution_date.isoformat()
         if self.redirect_uri:
@@ -334,6 +410,8 @@ PARSERS: dict[str, Any] = {
     "pendingTransaction": Transaction.from_jsonapi,
     "synchronization": Synchronization.from_jsonapi,
     "payment": Payment.from_jsonapi,
+    "bulkPayment": BulkPayment.from_jsonapi,
+    "financialInstitution": FinancialInstitution.from_jsonapi,
 }
 
 

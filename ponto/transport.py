@@ -75,14 +75,23 @@ class PontoTransport:
         self._sleep = sleep
         self._rand = rand
 
-    async def request(self, method: str, url: str, *, body: Any = None, params: Mapping[str, Any] | None = None) -> Any:
-        """Send, retrying what is safe to retry; a POST keeps one idempotency key across attempts."""
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Send, retrying what is safe to retry; a POST keeps one idempotency key across attempts (the
+        caller's, when it stored one first, so a retry after a crash is the same request to Ponto)."""
         content = dumps(body) if body is not None else b""
         base_headers = {"Accept": ACCEPT}
         if body is not None:
             base_headers["Content-Type"] = "application/vnd.api+json"
         if method in ("POST", "PATCH"):
-            base_headers["Ibanity-Idempotency-Key"] = str(uuid.uuid4())
+            base_headers["Ibanity-Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         if (run_id := CORRELATION.get()) is not None:
             base_headers["X-Correlation-Id"] = run_id
         refreshed = False

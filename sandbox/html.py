@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
+
+from starlette.responses import RedirectResponse
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;background:#f4f4f6;color:#1d1c1d}
@@ -28,3 +31,15 @@ def page(title: str, body: str, *, extra_style: str = "") -> str:
 def mount_url(request: Any) -> str:
     """The absolute URL where this (mounted) stand-in lives, e.g. http://host/sandbox/slack."""
     return str(request.url.replace(path=request.scope.get("root_path", ""), query="", fragment="")).rstrip("/")
+
+
+def decision_buttons(approve: str = "Approve", deny: str = "Deny") -> str:
+    return (
+        f"<p><button class='primary' type='submit' name='decision' value='approve'>{approve}</button> "
+        f"<button type='submit' name='decision' value='deny'>{deny}</button></p>"
+    )
+
+
+def redirect_to(uri: str, query: dict[str, str]) -> RedirectResponse:
+    """303 to `uri` with `query` added to what it already has."""
+    return RedirectResponse(f"{uri}{'&' if '?' in uri else '?'}{urlencode(query)}", status_code=303)

@@ -12,18 +12,16 @@ import binascii
 import hashlib
 import hmac
 from datetime import timedelta
-from decimal import Decimal
 from html import escape
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from . import ponto_api, ponto_control
-from .html import page
+from . import ponto_api, ponto_control, ponto_payments
+from .html import decision_buttons, page, redirect_to
 from .ponto_state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PontoSandbox
 
 __all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "MOUNT", "PontoSandbox", "create_app", "create_standalone_app"]
@@ -82,13 +80,6 @@ def _hidden(values: dict[str, str]) -> str:
     return "".join(f"<input type='hidden' name='{k}' value='{escape(v, quote=True)}'>" for k, v in values.items())
 
 
-def _decision_buttons(approve: str = "Approve", deny: str = "Deny") -> str:
-    return (
-        f"<p><button class='primary' type='submit' name='decision' value='approve'>{approve}</button> "
-        f"<button type='submit' name='decision' value='deny'>{deny}</button></p>"
-    )
-
-
 async def consent_page(request: Request) -> Response:
     sandbox = _sandbox(request)
     problem = _consent_problem(sandbox, request.query_params)
@@ -105,7 +96,7 @@ async def consent_page(request: Request) -> Response:
         f"<p>An application asks access to <b>{escape(sandbox.organization.name)}</b> with scope "
         f"<code>{escape(request.query_params.get('scope', ''))}</code>. These accounts will be shared:</p>"
         f"<table><tr><th>Account</th><th>IBAN</th><th>Currency</th></tr>{rows}</table>"
-        f"<form method='post'>{hidden}{_organization_choice(sandbox)}{_decision_buttons()}</form>"
+        f"<form method='post'>{hidden}{_organization_choice(sandbox)}{decision_buttons()}</form>"
         "<p class='muted'>This is the local stand-in for Ponto; no bank is contacted.</p></main>"
     )
     return HTMLResponse(page("Ponto sandbox consent", body))
@@ -121,10 +112,6 @@ def _organization_choice(sandbox: PontoSandbox) -> str:
     return f"<p><label>Organization <select name='organization'>{options}</select></label></p>"
 
 
-def _redirect(uri: str, query: dict[str, str]) -> RedirectResponse:
-    return RedirectResponse(f"{uri}{'&' if '?' in uri else '?'}{urlencode(query)}", status_code=303)
-
-
 async def consent_submit(request: Request) -> Response:
     sandbox = _sandbox(request)
     form = await request.form()
@@ -133,7 +120,7 @@ async def consent_submit(request: Request) -> Response:
         return HTMLResponse(page("Bad request", f"<main><p>{escape(problem)}</p></main>"), status_code=400)
     redirect_uri, state = str(form["redirect_uri"]), str(form["state"])
     if form.get("decision", "approve") != "approve":
-        return _redirect(
+        return redirect_to(
             redirect_uri, {"error": "access_denied", "error_description": "The user denied access.", "state": state}
         )
     organization = str(form.get("organization") or sandbox.organization.id)
@@ -142,7 +129,7 @@ async def consent_submit(request: Request) -> Response:
     code = sandbox.issue_code(
         str(form["client_id"]), redirect_uri, str(form["code_challenge"]), str(form.get("scope") or ""), organization
     )
-    return _redirect(redirect_uri, {"code": code, "state": state})
+    return redirect_to(redirect_uri, {"code": code, "state": state})
 
 
 async def token(request: Request) -> Response:
@@ -193,85 +180,13 @@ async def userinfo(request: Request) -> Response:
         return ponto_api.error_response(401, "invalidAccessToken", "Your access token is invalid.")
     body: dict[str, Any] = {
         "sub": grant.organization_id,
-        "paymentsActivated": True,
+        "paymentsActivated": grant.organization_id in sandbox.payments_activated,
         "paymentsActivationRequested": True,
         "onboardingComplete": True,
     }
     if "name" in grant.scope.split():
         body["name"] = sandbox.organizations[grant.organization_id].name
     return JSONResponse(body)
-
-
-async def payment_page(request: Request) -> Response:
-    """Where the person signs a payment (sandbox: any approval signs it)."""
-    sandbox = _sandbox(request)
-    payment = sandbox.payments.get(request.path_params["payment_id"])
-    if payment is None:
-        return HTMLResponse(page("Unknown payment", "<main><p>No such payment.</p></main>"), status_code=404)
-    attributes = payment["resource"]["attributes"]
-    if request.method == "POST":
-        decision = (await request.form()).get("decision")
-        attributes["status"] = "accepted" if decision == "approve" else "rejected"
-        if decision == "approve":
-            sandbox.add_transactions(
-                payment["account_id"],
-                given=[_outgoing(attributes)],
-            )
-        redirect = attributes.get("redirectUri")
-        if redirect:
-            return _redirect(str(redirect), {"payment": payment["resource"]["id"], "status": attributes["status"]})
-        return HTMLResponse(page("Payment", f"<main><h1>Payment {escape(attributes['status'])}</h1></main>"))
-    body = (
-        f"<main><h1>Sign a payment (Ponto sandbox)</h1><p>Pay <b>{escape(str(attributes['amount']))} "
-        f"{escape(attributes['currency'])}</b> to {escape(attributes['creditorName'])} "
-        f"({escape(attributes['creditorAccountReference'])}).</p>"
-        f"<form method='post'>{_decision_buttons('Sign', 'Reject')}</form></main>"
-    )
-    return HTMLResponse(page("Sign payment", body))
-
-
-async def bulk_payment_page(request: Request) -> Response:
-    """Where the person signs a bulk payment: approved, each of its payments leaves the account."""
-    sandbox = _sandbox(request)
-    bulk = sandbox.bulk_payments.get(request.path_params["bulk_payment_id"])
-    if bulk is None:
-        return HTMLResponse(page("Unknown bulk payment", "<main><p>No such bulk payment.</p></main>"), 404)
-    attributes = bulk["resource"]["attributes"]
-    if request.method == "POST" and attributes["status"] == "unsigned":
-        approved = (await request.form()).get("decision") == "approve"
-        attributes["status"] = "accepted" if approved else "rejected"
-        if approved:
-            sandbox.add_transactions(bulk["account_id"], given=[_outgoing(p) for p in bulk["payments"]])
-        if bulk["redirect_uri"]:
-            return _redirect(
-                str(bulk["redirect_uri"]), {"bulkPayment": bulk["resource"]["id"], "status": attributes["status"]}
-            )
-    if request.method == "POST":
-        return HTMLResponse(page("Bulk payment", f"<main><h1>Bulk payment {escape(attributes['status'])}</h1></main>"))
-    rows = "".join(
-        f"<tr><td>{escape(str(p['creditorName']))}</td><td>{escape(str(p['creditorAccountReference']))}</td>"
-        f"<td>{escape(str(p['amount']))} {escape(str(p['currency']))}</td></tr>"
-        for p in bulk["payments"]
-    )
-    body = (
-        f"<main><h1>Sign a bulk payment (Ponto sandbox)</h1><p>{escape(str(attributes.get('reference', '')))}</p>"
-        f"<table><tr><th>Creditor</th><th>IBAN</th><th>Amount</th></tr>{rows}</table>"
-        f"<form method='post'>{_decision_buttons('Sign', 'Reject')}</form></main>"
-    )
-    return HTMLResponse(page("Sign bulk payment", body))
-
-
-def _outgoing(payment: dict[str, Any]) -> dict[str, Any]:
-    """The bank line a signed payment becomes on the debtor's account."""
-    return {
-        "amount": -abs(Decimal(str(payment["amount"]))),
-        "counterpartName": payment["creditorName"],
-        "counterpartReference": payment["creditorAccountReference"],
-        "remittanceInformation": payment.get("remittanceInformation"),
-        "remittanceInformationType": payment.get("remittanceInformationType", "unstructured"),
-        "endToEndId": payment.get("endToEndId"),
-        "description": "SEPA payment",
-    }
 
 
 async def reauthorize_page(request: Request) -> Response:
@@ -289,7 +204,7 @@ async def reauthorize_page(request: Request) -> Response:
                 {"account": account.id, "organization": sandbox.organization_of(account.id)},
             )
         return RedirectResponse(pending["redirect_uri"], status_code=303)
-    form = f"<form method='post'>{_decision_buttons('Renew', 'Cancel')}</form>"
+    form = f"<form method='post'>{decision_buttons('Renew', 'Cancel')}</form>"
     body = (
         f"<main><h1>Renew bank access (Ponto sandbox)</h1>"
         f"<p>{escape(account.description)} {escape(account.reference)}</p>{form}</main>"
@@ -308,10 +223,14 @@ API_ROUTES = [
     Route("/accounts/{account_id}/pending-transactions", ponto_api.list_transactions, methods=["GET"]),
     Route("/accounts/{account_id}/pending-transactions/{transaction_id}", ponto_api.get_transaction),
     Route("/accounts/{account_id}/reauthorization-requests", ponto_api.create_reauthorization, methods=["POST"]),
-    Route("/accounts/{account_id}/payments", ponto_api.create_payment, methods=["POST"]),
-    Route("/accounts/{account_id}/payments/{payment_id}", ponto_api.get_payment, methods=["GET"]),
-    Route("/accounts/{account_id}/bulk-payments", ponto_api.create_bulk_payment, methods=["POST"]),
-    Route("/accounts/{account_id}/bulk-payments/{bulk_payment_id}", ponto_api.bulk_payment, methods=["GET", "DELETE"]),
+    Route("/accounts/{account_id}/payments", ponto_payments.create_payment, methods=["POST"]),
+    Route("/accounts/{account_id}/payments/{payment_id}", ponto_payments.payment, methods=["GET", "DELETE"]),
+    Route("/accounts/{account_id}/bulk-payments", ponto_payments.create_bulk_payment, methods=["POST"]),
+    Route(
+        "/accounts/{account_id}/bulk-payments/{bulk_payment_id}", ponto_payments.bulk_payment, methods=["GET", "DELETE"]
+    ),
+    Route("/payment-activation-requests", ponto_payments.payment_activation_request, methods=["POST"]),
+    Route("/financial-institutions/{institution_id}", ponto_payments.financial_institution, methods=["GET"]),
     Route("/synchronizations", ponto_api.create_synchronization, methods=["POST"]),
     Route("/synchronizations/{sync_id}", ponto_api.get_synchronization, methods=["GET"]),
     Route("/synchronizations/{sync_id}/updated-transactions", ponto_api.updated_transactions, methods=["GET"]),
@@ -328,9 +247,10 @@ def create_app(sandbox: PontoSandbox | None = None) -> Starlette:
         routes=[
             Route("/oauth2/auth", consent_page, methods=["GET"]),
             Route("/oauth2/auth", consent_submit, methods=["POST"]),
-            Route("/sign/payment/{payment_id}", payment_page, methods=["GET", "POST"]),
-            Route("/sign/bulk-payment/{bulk_payment_id}", bulk_payment_page, methods=["GET", "POST"]),
+            Route("/sign/payment/{payment_id}", ponto_payments.payment_page, methods=["GET", "POST"]),
+            Route("/sign/bulk-payment/{bulk_payment_id}", ponto_payments.bulk_payment_page, methods=["GET", "POST"]),
             Route("/reauthorize/{request_id}", reauthorize_page, methods=["GET", "POST"]),
+            Route("/activate-payments/{request_id}", ponto_payments.activation_page, methods=["GET", "POST"]),
             Route("/webhooks/keys", ponto_api.webhook_keys, methods=["GET"]),
             Mount("/api", app=ponto_control.Faults(api, state)),
             Mount("/_control", routes=ponto_control.ROUTES),

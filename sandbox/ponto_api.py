@@ -1,11 +1,9 @@
-"""The Ponto Connect resource API of the stand-in: accounts, transactions, syncs, payments."""
+"""The Ponto Connect resource API of the stand-in: accounts, transactions, syncs (payments: ponto_payments)."""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
@@ -25,7 +23,7 @@ def api_base(request: Request) -> str:
     return mount_url(request)
 
 
-def _authorized(request: Request) -> Response | None:
+def authorized(request: Request) -> Response | None:
     """401 without a valid token; with one, the request acts for the token's organization only."""
     grant = _sandbox(request).grant_for(request.headers.get("authorization", ""))
     if grant is None:
@@ -34,7 +32,7 @@ def _authorized(request: Request) -> Response | None:
     return None
 
 
-def _account(request: Request, account_id: str) -> Any:
+def shared_account(request: Request, account_id: str) -> Any:
     """The account, if the organization of the request's token shares it (after `_authorized`)."""
     return _sandbox(request).account(account_id, request.state.organization_id)
 
@@ -58,21 +56,21 @@ def _paged(request: Request, items: list[Any], url: str, **how: Any) -> Response
     return json_response(page_of(items, url=url, limit=limit, after=after, before=before, **how))
 
 
-def _not_found(resource: str) -> Response:
+def not_found(resource: str) -> Response:
     return error_response(404, "resourceNotFound", "The requested resource was not found.", resource=resource)
 
 
-def _refused_for_account(request: Request) -> Response | None:
+def refused_for_account(request: Request) -> Response | None:
     """401 without a valid token, 404 for an account the organization does not share, else None."""
-    if denied := _authorized(request):
+    if denied := authorized(request):
         return denied
-    if _account(request, request.path_params["account_id"]) is None:
-        return _not_found("account")
+    if shared_account(request, request.path_params["account_id"]) is None:
+        return not_found("account")
     return None
 
 
 async def list_accounts(request: Request) -> Response:
-    if denied := _authorized(request):
+    if denied := authorized(request):
         return denied
     base = api_base(request)
     organization = _sandbox(request).organizations[request.state.organization_id]
@@ -81,11 +79,11 @@ async def list_accounts(request: Request) -> Response:
 
 
 async def get_account(request: Request) -> Response:
-    if denied := _authorized(request):
+    if denied := authorized(request):
         return denied
-    account = _account(request, request.path_params["account_id"])
+    account = shared_account(request, request.path_params["account_id"])
     if account is None:
-        return _not_found("account")
+        return not_found("account")
     return json_response({"data": account_resource(account, api_base(request))})
 
 
@@ -101,7 +99,7 @@ def _lines(request: Request, lines: list[BankLine], url: str, *, pending: bool) 
 
 
 async def list_transactions(request: Request) -> Response:
-    if refused := _refused_for_account(request):
+    if refused := refused_for_account(request):
         return refused
     account_id = request.path_params["account_id"]
     pending = request.url.path.endswith("pending-transactions")
@@ -111,12 +109,12 @@ async def list_transactions(request: Request) -> Response:
 
 
 async def get_transaction(request: Request) -> Response:
-    if denied := _authorized(request):
+    if denied := authorized(request):
         return denied
     line = _sandbox(request).line(request.path_params["transaction_id"])
-    theirs = line is not None and _account(request, line.account_id) is not None
+    theirs = line is not None and shared_account(request, line.account_id) is not None
     if line is None or not theirs or line.account_id != request.path_params["account_id"]:
-        return _not_found("transaction")
+        return not_found("transaction")
     kind = "pendingTransaction" if line.pending else "transaction"
     return json_response(
         {"data": transaction_resource(kind, line.id, line.account_id, line.attributes, api_base(request))}
@@ -159,7 +157,7 @@ def _sync_resource(sync: Sync, sandbox: PontoSandbox, base: str) -> dict[str, An
 
 
 async def create_synchronization(request: Request) -> Response:
-    if denied := _authorized(request):
+    if denied := authorized(request):
         return denied
     sandbox = _sandbox(request)
     try:
@@ -173,7 +171,7 @@ async def create_synchronization(request: Request) -> Response:
         problems.append(("subtype", "is not a known synchronization subtype"))
     if not _is_ip(attributes.get("customerIpAddress")):
         problems.append(("customerIpAddress", "is required and must be an IP address"))
-    if _account(request, str(attributes.get("resourceId"))) is None:
+    if shared_account(request, str(attributes.get("resourceId"))) is None:
         problems.append(("resourceId", "is not an account of this integration"))
     if problems:
         name, detail = problems[0]
@@ -193,11 +191,11 @@ def _is_ip(value: object) -> bool:
 
 def _synchronization(request: Request) -> Response | Sync:
     """The synchronization the path names, or the 401/404 to answer instead."""
-    if denied := _authorized(request):
+    if denied := authorized(request):
         return denied
     sync = _sandbox(request).syncs.get(request.path_params["sync_id"])
-    if sync is None or _account(request, sync.account_id) is None:
-        return _not_found("synchronization")
+    if sync is None or shared_account(request, sync.account_id) is None:
+        return not_found("synchronization")
     return sync
 
 
@@ -223,7 +221,7 @@ async def updated_transactions(request: Request) -> Response:
 
 
 async def create_reauthorization(request: Request) -> Response:
-    if refused := _refused_for_account(request):
+    if refused := refused_for_account(request):
         return refused
     sandbox = _sandbox(request)
     account_id = request.path_params["account_id"]
@@ -243,132 +241,6 @@ async def create_reauthorization(request: Request) -> Response:
         }
     }
     return json_response(body, status_code=201)
-
-
-PAYMENT_FIELDS = ("amount", "currency", "creditorName", "creditorAccountReference", "creditorAccountReferenceType")
-
-
-async def create_payment(request: Request) -> Response:
-    if refused := _refused_for_account(request):
-        return refused
-    sandbox = _sandbox(request)
-    account_id = request.path_params["account_id"]
-    try:
-        attributes = json.loads(await request.body(), parse_float=Decimal)["data"]["attributes"]
-    except (ValueError, KeyError, TypeError):
-        return error_response(400, "invalidRequest", "The body must be a JSON:API payment.")
-    if problem := _payment_problem(attributes):
-        return error_response(400, "invalidAttribute", problem[1], attribute=problem[0])
-    idempotency = request.headers.get("ibanity-idempotency-key")
-    for payment in sandbox.payments.values():  # a retried POST returns the first payment
-        if idempotency and payment["idempotency_key"] == idempotency:
-            return json_response({"data": payment["resource"]}, status_code=201)
-    payment_id = str(uuid.uuid4())
-    link = f"{mount_url(request).removesuffix('/api')}/sign/payment/{payment_id}"
-    resource = {
-        "type": "payment",
-        "id": payment_id,
-        "attributes": {**attributes, "status": "unsigned"},
-        "links": {"redirect": link},
-    }
-    sandbox.payments[payment_id] = {"account_id": account_id, "resource": resource, "idempotency_key": idempotency}
-    return json_response({"data": resource}, status_code=201)
-
-
-BULK_FIELDS = ("reference", "payments")
-
-
-def _payment_problem(attributes: dict[str, Any]) -> tuple[str, str] | None:
-    """The first thing Ponto would refuse in one payment's attributes: (attribute, what is wrong)."""
-    missing = [name for name in PAYMENT_FIELDS if attributes.get(name) in (None, "")]
-    if missing:
-        return missing[0], f"{missing[0]} is required."
-    if len(str(attributes["creditorName"])) > 60 or len(str(attributes.get("remittanceInformation") or "")) > 140:
-        return "creditorName", "creditorName is limited to 60 and remittanceInformation to 140 characters."
-    return None
-
-
-async def create_bulk_payment(request: Request) -> Response:
-    """Several payments from one account, signed at once; each in EUR, as Ponto requires (§4.8)."""
-    if refused := _refused_for_account(request):
-        return refused
-    sandbox = _sandbox(request)
-    try:
-        attributes = json.loads(await request.body(), parse_float=Decimal)["data"]["attributes"]
-    except (ValueError, KeyError, TypeError):
-        return error_response(400, "invalidRequest", "The body must be a JSON:API bulk payment.")
-    missing = [name for name in BULK_FIELDS if not attributes.get(name)]
-    if missing or not isinstance(attributes["payments"], list):
-        name = missing[0] if missing else "payments"
-        return error_response(400, "invalidAttribute", f"{name} is required.", attribute=name)
-    for payment in attributes["payments"]:
-        problem = _payment_problem(payment) if isinstance(payment, dict) else ("payments", "payments are objects.")
-        if problem is None and payment.get("currency") != "EUR":
-            problem = ("currency", "currency currently must be EUR in a bulk payment.")
-        if problem is not None:
-            return error_response(400, "invalidAttribute", problem[1], attribute=problem[0])
-    idempotency = request.headers.get("ibanity-idempotency-key")
-    for bulk in sandbox.bulk_payments.values():  # a retried POST returns the first bulk payment
-        if idempotency and bulk["idempotency_key"] == idempotency:
-            return json_response({"data": bulk["resource"]}, status_code=201)
-    bulk_id = str(uuid.uuid4())
-    shown = {
-        k: attributes[k] for k in ("requestedExecutionDate", "reference", "batchBookingPreferred") if k in attributes
-    }
-    resource = {
-        "type": "bulkPayment",
-        "id": bulk_id,
-        "attributes": {"status": "unsigned", **shown},
-        "links": {"redirect": f"{mount_url(request).removesuffix('/api')}/sign/bulk-payment/{bulk_id}"},
-    }
-    sandbox.bulk_payments[bulk_id] = {
-        "account_id": request.path_params["account_id"],
-        "resource": resource,
-        "payments": attributes["payments"],
-        "redirect_uri": attributes.get("redirectUri"),
-        "idempotency_key": idempotency,
-    }
-    return json_response({"data": resource}, status_code=201)
-
-
-async def bulk_payment(request: Request) -> Response:
-    """GET (the redirect link only while unsigned) or DELETE (an unsigned one) a bulk payment."""
-    if denied := _authorized(request):
-        return denied
-    sandbox = _sandbox(request)
-    bulk = sandbox.bulk_payments.get(request.path_params["bulk_payment_id"])
-    if (
-        bulk is None
-        or bulk["account_id"] != request.path_params["account_id"]
-        or _account(request, bulk["account_id"]) is None
-    ):
-        return _not_found("bulkPayment")
-    resource = bulk["resource"]
-    if request.method == "DELETE":
-        if resource["attributes"]["status"] != "unsigned":
-            return error_response(400, "invalidRequest", "Only an unsigned bulk payment can be deleted.")
-        del sandbox.bulk_payments[resource["id"]]
-        return json_response({"data": {"type": "bulkPayment", "id": resource["id"]}})
-    unsigned = resource["attributes"]["status"] == "unsigned"
-    return json_response({"data": {k: v for k, v in resource.items() if k != "links" or unsigned}})
-
-
-async def get_payment(request: Request) -> Response:
-    if denied := _authorized(request):
-        return denied
-    payment = _sandbox(request).payments.get(request.path_params["payment_id"])
-    if (
-        payment is None
-        or payment["account_id"] != request.path_params["account_id"]
-        or _account(request, payment["account_id"]) is None
-    ):
-        return _not_found("payment")
-    resource = {
-        k: v
-        for k, v in payment["resource"].items()
-        if k != "links" or payment["resource"]["attributes"]["status"] == "unsigned"
-    }
-    return json_response({"data": resource})
 
 
 async def webhook_keys(request: Request) -> Response:

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import ponto_payments
 from .jsonapi import error_response
 from .ponto_state import Fault, PontoSandbox, SyncFailure
 
@@ -281,4 +282,6 @@ ROUTES = [
     Route("/accounts", accounts, methods=["POST"]),
     Route("/organizations", organizations, methods=["POST"]),
     Route("/state", state, methods=["GET"]),
+    Route("/payments", ponto_payments.control_payments, methods=["GET", "POST"]),
+    Route("/payments/{payment_id}", ponto_payments.control_payment, methods=["POST"]),
 ]

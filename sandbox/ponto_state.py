@@ -136,6 +136,11 @@ class PontoSandbox:
         self.payments: dict[str, dict[str, Any]] = {}
         self.bulk_payments: dict[str, dict[str, Any]] = {}  # id -> account, resource, payments, idempotency key
         self.reauthorizations: dict[str, dict[str, Any]] = {}
+        self.payments_activated: set[str] = {self.organization.id}  # on by default in Ponto's sandbox (§4.10)
+        self.activation_requests: dict[str, dict[str, Any]] = {}
+        self.institutions: dict[str, dict[str, Any]] = {}  # financial institution id -> attributes a test changed
+        self.blocked_ibans: set[str] = set()  # creditor accounts Ponto refuses
+        self.payment_expiry: timedelta | None = None  # unsigned payments expire after this; None: never
         self.faults: list[Fault] = []
         self.index: dict[str, BankLine] = {}
         self.hidden: list[Any] = []  # accounts the organization stopped sharing
@@ -162,6 +167,7 @@ class PontoSandbox:
         "payments",
         "bulk_payments",
         "reauthorizations",
+        "payments_activated",
         "hidden",
         "_sequence",
         "demo_step",
@@ -184,6 +190,7 @@ class PontoSandbox:
         for _ in range(count):
             organization = generated_organization(len(self.organizations), self.now())
             self.organizations[organization.id] = organization
+            self.payments_activated.add(organization.id)
             for account in organization.accounts:
                 self.lines[account.id], self.pending[account.id], self.unsynced[account.id] = [], [], []
             added.append(organization)

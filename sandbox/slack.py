@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from . import slack_render
+from . import slack_modals, slack_render
 from .html import mount_url, page
 from .slack_api import SlackApi
 from .slack_state import DEFAULT_BOT_TOKEN, DEFAULT_OAUTH_CLIENT, DEFAULT_SIGNING_SECRET, MOUNT, Channel, Workspace
@@ -473,6 +473,7 @@ async def channel_page(request: Request) -> Response:
         f"{_hidden_fields(_where(ws, user, channel.id))}"
         "<label>/ponto <input type='text' name='text' placeholder='activate | status | help' autofocus></label> "
         "<button class='primary' type='submit'>Send</button></form>"
+        f"{slack_modals.modal_html(ws, user, _base(request), _where(ws, user, channel.id), names)}"
         f"{feed or '<p class=muted>No messages yet. Type <code>activate</code> and press Send.</p>'}"
         "<p class='muted'><a href=''>Refresh</a> to see new messages.</p></main>"
     )
@@ -509,7 +510,9 @@ async def home_page(request: Request, sandbox: SlackSandbox, ws: Workspace, user
     content = blocks.replace("</form>", where) or "<p class='muted'>The app has published no Home tab.</p>"
     body = (
         f"<main><h1>Ponto (app): Home <span class='muted'>{escape(ws.team_name)} (Slack stand-in)</span></h1>"
-        f"<p class='muted'>{_navigation(ws, user, 'C0FINANCE')}</p><div class='home'>{content}</div></main>"
+        f"<p class='muted'>{_navigation(ws, user, 'C0FINANCE')}</p>"
+        f"{slack_modals.modal_html(ws, user, _base(request), {**_where(ws, user, 'C0FINANCE'), 'tab': 'home'}, names)}"
+        f"<div class='home'>{content}</div></main>"
     )
     return HTMLResponse(page("Home", body, extra_style=slack_render.STYLE))
 
@@ -543,6 +546,9 @@ def create_app(sandbox: SlackSandbox) -> Starlette:
             Route("/_control/history", control_history, methods=["GET"]),
             Route("/_control/home", control_home, methods=["GET"]),
             Route("/_control/workspace", control_workspace, methods=["POST"]),
+            Route("/_control/modals", slack_modals.control_modals, methods=["GET"]),
+            Route("/view_submission", slack_modals.submit, methods=["POST"]),
+            Route("/view_close", slack_modals.close, methods=["POST"]),
         ]
     )
     app.state.sandbox = sandbox

@@ -415,5 +415,25 @@ async def views_open(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
     if problem:
         raise ApiError(problem)
     view = {**params["view"], "id": f"V{secrets.token_hex(5).upper()}", "team_id": team, "app_id": api.workspace.app_id}
-    api.workspace.modals[view["id"]] = {"user": user, "view": view}
+    api.workspace.modals[view["id"]] = {"user": user, "view": view, "errors": {}, "history": [view]}
+    return {"view": view}
+
+
+@method("views.update")
+async def views_update(api: SlackApi, params: dict[str, Any]) -> dict[str, Any]:
+    """Replace an open modal's view (the app answering after a submission); a closed one is not found."""
+    opened = api.workspace.modals.get(str(params.get("view_id", "")))
+    if opened is None or opened.get("closed"):
+        raise ApiError("not_found")
+    problem = modal_problem(params.get("view"))
+    if problem:
+        raise ApiError(problem)
+    view = {
+        **params["view"],
+        "id": opened["view"]["id"],
+        "team_id": api.workspace.team_id,
+        "app_id": api.workspace.app_id,
+    }
+    opened["view"], opened["errors"] = view, {}
+    opened.setdefault("history", []).append(view)
     return {"view": view}

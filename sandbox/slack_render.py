@@ -68,6 +68,12 @@ EMOJI = {
     "heavy_minus_sign": "\u2796",
     "electric_plug": "\U0001f50c",
     "arrows_counterclockwise": "\U0001f504",
+    "hourglass_flowing_sand": "\u23f3",
+    "hourglass": "\u231b",
+    "pencil": "\U0001f4dd",
+    "bank": "\U0001f3e6",
+    "x": "\u274c",
+    "no_entry_sign": "\U0001f6ab",
 }
 
 
@@ -169,6 +175,10 @@ def message_html(message: dict[str, Any], action_form: str, users: dict[str, str
 
 
 STYLE = """
+.modal{border:2px solid #1264a3;border-radius:8px;padding:.8rem 1.2rem;margin:1rem 0;background:#fff;
+box-shadow:0 4px 16px rgba(0,0,0,.15)}.modal h2{font-size:1.15rem;margin:.2rem 0 .6rem}
+.field{margin:.6rem 0}.field input,.field select{font-size:1rem;padding:.3rem;margin-top:.2rem}
+.field-error{color:#e01e5a;font-size:.9rem;margin-top:.2rem}
 .msg{border-top:1px solid #eee;padding:.6rem 0}.who{font-weight:600;margin-bottom:.2rem}
 .ephemeral{background:#f8f8fa;border-left:3px solid #1264a3;padding-left:.6rem}
 .fields{display:grid;grid-template-columns:1fr 1fr;gap:.3rem 1rem;margin:.3rem 0}

@@ -20,6 +20,7 @@ FIELDS = (
     "counterparty_name",
     "counterparty_iban",
     "counterparty_vat",
+    "counterparty_bic",
 )
 
 
@@ -35,6 +36,7 @@ class InvoiceData:
     counterparty_name: str | None
     counterparty_iban: str | None
     counterparty_vat: str | None
+    counterparty_bic: str | None = None
 
 
 @dataclass(frozen=True)

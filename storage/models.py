@@ -150,6 +150,9 @@ class BankAccount(Base):
     active: Mapped[bool] = mapped_column(default=True)
     raw: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # What its bank lets an integration initiate (the financial institution's flags); None: not asked yet.
+    payments_enabled: Mapped[bool | None]
+    bulk_payments_enabled: Mapped[bool | None]
 
 
 class OutboxMessage(Base):
@@ -299,6 +302,8 @@ class InvoiceRow(Base):
     counterparty_name: Mapped[str | None] = mapped_column(String(255))
     counterparty_iban: Mapped[str | None] = mapped_column(String(64))
     counterparty_vat: Mapped[str | None] = mapped_column(String(64))
+    counterparty_bic: Mapped[str | None] = mapped_column(String(11))
+    paying_payment_id: Mapped[int | None] = mapped_column(Integer)  # a payment under way holds it: one at a time
     source: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -346,6 +351,53 @@ class PartyLink(Base):
     party_name: Mapped[str] = mapped_column(String(255))
     confirmed_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaymentRow(Base):
+    """A payment (or bulk payment) of purchase invoices started from Slack, followed until it is paid.
+
+    `status`: preparing (stored, not yet at Ponto) -> unsigned -> signed -> paid, or failed | rejected |
+    expired | cancelled. `idempotency_key` is sent to Ponto, so a retried creation is one payment.
+    """
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("bank_accounts.id", ondelete="CASCADE"))
+    bulk: Mapped[bool] = mapped_column(default=False)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    ponto_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    ponto_status: Mapped[str | None] = mapped_column(String(64))
+    problem: Mapped[str | None] = mapped_column(Text)  # what went wrong, in words a person can act on
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)  # the total, minor units
+    requested_execution_date: Mapped[date | None]
+    reference: Mapped[str | None] = mapped_column(String(140))
+    redirect_link: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(32))
+    outbox_id: Mapped[int | None] = mapped_column(Integer)  # the channel's message, edited at each change
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)  # when to ask Ponto again
+
+
+class PaymentItem(Base):
+    """One invoice paid by a payment: to whom, how much, with which communication."""
+
+    __tablename__ = "payment_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    creditor_name: Mapped[str] = mapped_column(String(60))
+    creditor_iban: Mapped[str] = mapped_column(String(34))
+    creditor_bic: Mapped[str | None] = mapped_column(String(11))
+    remittance: Mapped[str | None] = mapped_column(String(140))
+    remittance_type: Mapped[str] = mapped_column(String(16), default="unstructured")
+    end_to_end_id: Mapped[str] = mapped_column(String(35))
 
 
 def table_of(model: type[Base]) -> Table:

@@ -252,10 +252,12 @@ async def revise(session: AsyncSession, dedupe_key: str, payload: dict[str, Any]
 async def revise_message(
     session: AsyncSession, original: OutboxMessage, payload: dict[str, Any], *, now: datetime, flush: bool = True
 ) -> None:
-    """New content for a message: still queued, it is replaced; already posted, an edit is queued."""
-    if original.status == "pending":
+    """New content for a message: still queued, it is replaced; already posted, or being posted now (its
+    claim is held: the notifier has rendered the old content), an edit is queued after it."""
+    in_delivery = original.lease_until is not None and original.lease_until > now
+    if original.status == "pending" and not in_delivery:
         original.payload = payload
-    elif original.status == "sent":
+    elif original.status in ("sent", "pending"):
         session.add(
             OutboxMessage(
                 workspace_id=original.workspace_id,

@@ -23,7 +23,7 @@ from .metrics import metrics_endpoint
 from .request_ids import RequestIds
 from .routes.api import get_invoices, post_invoices
 from .routes.health import healthz
-from .routes.ponto import ponto_callback, ponto_reauthorized, ponto_webhook
+from .routes.ponto import ponto_callback, ponto_paid, ponto_reauthorized, ponto_webhook
 from .routes.slack import slack_endpoint
 from .settings import Settings, token_keys
 from .wiring import Wiring
@@ -67,6 +67,7 @@ def create_app(settings: Settings, *, self_url: str | None = None, run_worker: b
         Route("/slack/oauth_redirect", slack_endpoint, methods=["GET"]),
         Route("/ponto/callback", ponto_callback, methods=["GET"]),
         Route("/ponto/reauthorized", ponto_reauthorized, methods=["GET"]),
+        Route("/ponto/paid", ponto_paid, methods=["GET"]),
         Route("/ponto/webhooks", ponto_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -20,6 +20,7 @@ from bot.services import utcnow
 from storage import heartbeats, wakeups
 from storage.db import on_postgresql
 from worker.loop import Worker
+from worker.payment_follow import PaymentFollower
 
 from .core import Core, take_back_dead_leases
 from .settings import Settings
@@ -36,10 +37,15 @@ class Background:
     worker: Worker
     role: str
     homes: HomeRefresher  # "serve" (beside the web app) or "worker"
+    payments: PaymentFollower
 
     def wake_here(self, what: str) -> None:
         """Work was announced: the loop that does it goes now instead of at its next poll."""
-        (self.worker.wake if what == wakeups.SYNC else self.notifier.wake)()
+        if what == wakeups.SYNC:
+            self.worker.wake()
+            self.payments.wake()  # a webhook may have named a payment
+        else:
+            self.notifier.wake()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: each loop finishes the round in flight (a sync, a delivery) before it ends."""
@@ -48,6 +54,7 @@ class Background:
             group.create_task(logged("worker", self.worker.run(stop)), name="worker")
             group.create_task(logged("heartbeat", self._beat(stop)), name="heartbeat")
             group.create_task(logged("homes", self.homes.run(stop)), name="homes")
+            group.create_task(logged("payments", self.payments.run(stop)), name="payments")
             if on_postgresql(self.core.engine):
                 group.create_task(logged("listener", wakeups.listen(self.core.engine, self.wake_here, stop)))
 
@@ -91,7 +98,15 @@ def build(settings: Settings, core: Core, client_for_team: ClientForTeam, *, rol
         clock=utcnow,
         today=lambda: utcnow().astimezone(zone).date(),
     )
-    return Background(core, notifier, worker, role, homes)
+    payments = PaymentFollower(
+        core.sessions,
+        core.syncer.client_for,
+        clock=utcnow,
+        poll=timedelta(seconds=settings.payment_poll_seconds),
+        redirect_uri=f"{settings.public_url}/ponto/paid",
+        on_queued=notifier.wake,
+    )
+    return Background(core, notifier, worker, role, homes, payments)
 
 
 async def logged(name: str, loop: Coroutine[Any, Any, None]) -> None:

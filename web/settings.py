@@ -43,6 +43,7 @@ DEFAULTS = {
     "TIMEZONE": "Europe/Brussels",
     "SLACK_MESSAGES_PER_SECOND": "1",
     "PONTO_TIMEOUT_SECONDS": "15",
+    "PAYMENT_POLL_SECONDS": "30",
     "DEMO_TRICKLE_SECONDS": "0",
 }
 
@@ -100,6 +101,7 @@ class Settings:
     timezone: str = "Europe/Brussels"
     slack_messages_per_second: float = 1.0
     ponto_timeout_seconds: float = 15.0
+    payment_poll_seconds: float = 30.0  # how often a payment under way is asked about (webhooks ask at once)
     demo_trickle_seconds: float = 0.0  # with both stand-ins: the demo's invoices and a new bank line this often
     key_dir: str = str(Path.home() / ".config" / "ponto-slack" / "keys")
 
@@ -243,6 +245,7 @@ def _tuning(get: Callable[[str], str | None]) -> dict[str, Any]:
         "timezone": zone,
         "slack_messages_per_second": _number(get, "SLACK_MESSAGES_PER_SECOND", float, 0.01),
         "ponto_timeout_seconds": _number(get, "PONTO_TIMEOUT_SECONDS", float, 0.1),
+        "payment_poll_seconds": _number(get, "PAYMENT_POLL_SECONDS", float, 0.1),
         "demo_trickle_seconds": _number(get, "DEMO_TRICKLE_SECONDS", float, 0),
     }
 

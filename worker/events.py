@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import connections, sync_states
+from storage import connections, payments, sync_states
 from storage.models import PontoConnection, WebhookEvent, Workspace
 
 from . import alerts
@@ -38,6 +38,9 @@ async def apply(session: AsyncSession, events: list[WebhookEvent], *, now: datet
     """Mark connections due and queue status messages; returns sync hints per connection."""
     hints: dict[int, SyncHints] = defaultdict(SyncHints)
     for event in events:
+        if (payment_id := payment_named(event)) is not None:
+            await payments.check_soon(session, payment_id, now=now)
+            continue
         if not event.organization_id:
             continue  # an event about no organization concerns no connection
         for connection in await connections.of_organization(session, event.organization_id):
@@ -50,6 +53,22 @@ async def apply(session: AsyncSession, events: list[WebhookEvent], *, now: datet
                 workspace = await _workspace(session, connection)
                 await alerts.mark_broken(session, workspace, connection, now=now, revoked=True)
     return dict(hints)
+
+
+PAYMENT_EVENTS = ("pontoConnect.payment.", "pontoConnect.bulkPayment.")  # which ones exist is UNCONFIRMED
+
+
+def payment_named(event: WebhookEvent) -> str | None:
+    """The (bulk) payment a payment webhook is about, from its relationships; None for other events."""
+    if not event.event_type.startswith(PAYMENT_EVENTS):
+        return None
+    data = (event.payload or {}).get("data") or event.payload or {}
+    relationships = data.get("relationships") or {}
+    for name in ("payment", "bulkPayment"):
+        found = ((relationships.get(name) or {}).get("data") or {}).get("id")
+        if found:
+            return str(found)
+    return None
 
 
 async def _organization_status(

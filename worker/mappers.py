@@ -83,6 +83,7 @@ def invoice_data(invoice: Invoice) -> invoice_store.InvoiceData:
         counterparty_name=invoice.counterparty_name,
         counterparty_iban=invoice.counterparty_iban,
         counterparty_vat=invoice.counterparty_vat,
+        counterparty_bic=invoice.counterparty_bic,
     )
 
 

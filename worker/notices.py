@@ -14,7 +14,16 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from .notice_codec import build, encode
-from .views import AccountView, BalanceLine, BalanceTotal, BankLineView, Closing, CurrencyFlow, InvoiceView
+from .views import (
+    AccountView,
+    BalanceLine,
+    BalanceTotal,
+    BankLineView,
+    Closing,
+    CurrencyFlow,
+    InvoiceView,
+    PaymentLineView,
+)
 
 __all__ = [
     "AccountView",
@@ -193,6 +202,28 @@ class MatchQuestion(Notice):
     closing: Closing | None = None
 
 
+@dataclass(frozen=True)
+class PaymentUpdate(Notice):
+    """A payment started from Slack, as it stands: posted once when prepared, then edited in place.
+
+    `status`: unsigned | signed | paid | rejected | expired | cancelled | failed.
+    """
+
+    kind: ClassVar[str] = "payment"
+    payment_id: int
+    status: str
+    prepared_by: str
+    account_name: str
+    account_iban: str
+    currency: str
+    total: int
+    lines: list[PaymentLineView]
+    execution_date: date | None = None
+    bulk: bool = False
+    ponto_status: str | None = None
+    problem: str | None = None
+
+
 KINDS: dict[str, type[Notice]] = {
     cls.kind: cls
     for cls in (
@@ -212,6 +243,7 @@ KINDS: dict[str, type[Notice]] = {
         SlackPaused,
         InvoicePaid,
         MatchQuestion,
+        PaymentUpdate,
     )
 }
 

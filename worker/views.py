@@ -38,6 +38,17 @@ class InvoiceView:
 
 
 @dataclass(frozen=True)
+class PaymentLineView:
+    """One invoice in a payment: to whom, how much, with which communication."""
+
+    number: str
+    supplier: str
+    iban: str
+    amount: int
+    communication: str
+
+
+@dataclass(frozen=True)
 class AccountView:
     iban: str
     name: str

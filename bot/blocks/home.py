@@ -21,7 +21,8 @@ def home_view(home: Home, locale: str, *, admin: bool, links: dict[int, str]) ->
     of the questions, by match id."""
     blocks = [*_connection(home, locale, admin=admin)]
     if home.status.connection is not None and home.status.connection.status != "disconnected":
-        blocks += [divider(), *_ledgers(home.ledgers, locale), divider(), *_questions(home, locale, links)]
+        blocks += [divider(), *_ledgers(home.ledgers, locale, admin=admin), divider()]
+        blocks += _questions(home, locale, links)
         blocks += [divider(), *_paid(home.paid, locale)]
     return {"type": "home", "blocks": blocks}
 
@@ -78,7 +79,7 @@ def _connection(home: Home, locale: str, *, admin: bool) -> list[Block]:
     return blocks
 
 
-def _ledgers(ledgers: list[Ledger], locale: str) -> list[Block]:
+def _ledgers(ledgers: list[Ledger], locale: str, *, admin: bool) -> list[Block]:
     if not ledgers:
         return [section("*Invoices*: none imported yet. `ponto-slack invoices import FILE` or the API adds them.")]
     lines = []
@@ -86,7 +87,11 @@ def _ledgers(ledgers: list[Ledger], locale: str) -> list[Block]:
         totals = ", ".join(money(amount, currency, locale) for currency, amount in sorted(ledger.totals.items()))
         overdue = f", *{ledger.overdue_count} overdue*" if ledger.overdue_count else ""
         lines.append(f"*{SIDES[ledger.side]}*: {ledger.open_count} open{overdue}: {totals}")
-    return [section("\n".join(lines))]
+    blocks = [section("\n".join(lines))]
+    if admin and any(ledger.side == "purchase" and ledger.open_count for ledger in ledgers):
+        pay = button("pay_bulk_open", "Pay supplier invoices…", "bulk", style="primary")
+        blocks += [actions(pay), context("Or `/ponto payables` for the list with a Pay button each.")]
+    return blocks
 
 
 def _questions(home: Home, locale: str, links: dict[int, str]) -> list[Block]:

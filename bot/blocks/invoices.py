@@ -17,7 +17,8 @@ def bank_line_text(line: BankLineView, locale: str) -> str:
     when = line.execution_date.strftime("%d %b %Y") if line.execution_date else ""
     who = esc(line.counterpart or "unknown")
     text = esc((line.remittance or "")[:140])
-    return f"{money(line.amount, line.currency, locale, exact=line.amount_exact)} from {who} on {when}" + (
+    direction = "from" if line.amount >= 0 else "to"  # money out pays a supplier
+    return f"{money(line.amount, line.currency, locale, exact=line.amount_exact)} {direction} {who} on {when}" + (
         f" · _{text}_" if text else ""
     )
 
@@ -39,7 +40,8 @@ def payment_headline(notice: InvoicePaid, locale: str) -> str:
     remaining = sum(i.remaining for i in invoices)
     if remaining:
         return (
-            f"Part payment on {numbers}: {money(applied, currency, locale)} received, "
+            f"Part payment on {numbers}: {money(applied, currency, locale)} "
+            f"{'received' if notice.line.amount >= 0 else 'paid'}, "
             f"{money(remaining, currency, locale)} still open"
         )
     headline = f"Invoice {numbers} marked paid" if len(invoices) == 1 else f"Invoices {numbers} marked paid"

@@ -27,6 +27,12 @@ HELP_LINES = (  # (what to type, what it does, an example or None)
     ("resume", "post again after Slack refused (channel archived, bot removed...)", None),
     ("invoices", "the open invoices and their total", None),
     ("unmatched", "the payments that wait for someone to say which invoice they pay", None),
+    ("payables", "the supplier invoices still to pay, with a Pay button each", None),
+    (
+        "pay INVOICE... [from IBAN]",
+        "pay a supplier invoice (several: one bulk payment) through Ponto; you sign at your bank; admins only",
+        "/ponto pay INV-2026-001 from BE68 5390 0754 7034",
+    ),
     ("deactivate", "disconnect Ponto and delete the stored tokens; admins only", None),
     ("help", "this list", None),
 )

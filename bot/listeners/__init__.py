@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from . import actions, commands, events, home
+from . import actions, commands, events, home, payments
 
 
 def register_listeners(app: AsyncApp) -> None:
@@ -12,3 +12,4 @@ def register_listeners(app: AsyncApp) -> None:
     actions.register(app)
     events.register(app)
     home.register(app)
+    payments.register(app)

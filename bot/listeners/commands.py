@@ -24,7 +24,8 @@ async def ponto_command(
         noted = True
 
     text, blocks = await handlers.run(services, client, Invocation.from_command(command), note)
-    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=noted)
+    if text or blocks:  # nothing to say when a form opened instead
+        await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=noted)
 
 
 def register(app: AsyncApp) -> None:

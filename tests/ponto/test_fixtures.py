@@ -6,7 +6,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from ponto.models import Account, Payment, Resource, Synchronization, TokenSet, Transaction, UserInfo, parse_resource
+from ponto.models import (
+    Account,
+    BulkPayment,
+    FinancialInstitution,
+    Payment,
+    Resource,
+    Synchronization,
+    TokenSet,
+    Transaction,
+    UserInfo,
+    parse_resource,
+)
 from tests.conftest import SHARED_FIXTURES, load_fixture
 
 BODIES = sorted(p.name for p in (SHARED_FIXTURES / "ponto-connect").glob("*.json"))
@@ -49,5 +60,16 @@ def test_pending_and_sync_and_payment_values() -> None:
     assert (sync.status, sync.subtype, sync.done) == ("pending", "accountDetails", False)
     payment = Payment.from_jsonapi(load_fixture("ponto-connect/payment_create.json")["data"])
     assert payment.amount == 100 and payment.redirect and payment.redirect.startswith("https://authorize.myponto.com/")
-    assert isinstance(parse_resource(load_fixture("ponto-connect/financial_institution.json")["data"]), Resource)
-    assert isinstance(parse_resource(load_fixture("ponto-connect/account.json")["data"]), Account)
+    institution = parse_resource(load_fixture("ponto-connect/financial_institution.json")["data"])
+    assert isinstance(institution, FinancialInstitution) and institution.name == "Fake Bank"
+    assert not institution.payments_enabled  # the fixture says nothing: absent flags count as "no"
+    bulk = parse_resource(load_fixture("ponto-connect/bulk_payment_create.json")["data"])
+    assert isinstance(bulk, BulkPayment) and (bulk.status, bulk.reference) == ("unsigned", "Invoice collection")
+    assert bulk.redirect and bulk.redirect.endswith("/bulk-payments/e9607b48-7941-4470-8b5a-19ddfe62e67a")
+    assert isinstance(
+        parse_resource(load_fixture("ponto-connect/organization_financial_institutions.json")["data"][0]),
+        FinancialInstitution,
+    )
+    account = parse_resource(load_fixture("ponto-connect/account.json")["data"])
+    assert isinstance(account, Account) and account.financial_institution_id == "953934eb-229a-4fd2-8675-07794078cc7d"
+    assert isinstance(parse_resource(load_fixture("ponto-connect/payment_request.json")["data"]), Resource)

@@ -226,3 +226,22 @@ async def test_a_revision_by_dedupe_key_reaches_its_message_only(sessions: async
         await outbox.revise(session, "tx:1:unknown", {"v": 4}, now=UNTIL)  # nothing queued under it: nothing
     edits = [m for m in (await rows(sessions)).values() if m.id != message]
     assert [(e.payload, e.created_at.replace(tzinfo=UTC)) for e in edits] == [({"v": 3, "edit_of": message}, UNTIL)]
+
+
+async def test_a_message_revised_while_it_is_being_delivered_gets_an_edit_after_it(
+    sessions: async_sessionmaker,
+) -> None:
+    """The notifier has rendered the old content of a claimed message: replacing it would be lost."""
+    claimed, queued = await queue(sessions, ("T1", "C1", "pending", NOW), ("T2", "C2", "pending", NOW))
+    async with sessions.begin() as session:
+        taken = await outbox.claim_due(session, now=NOW, limit=1)
+    assert [m.id for m in taken] == [claimed]
+    async with sessions.begin() as session:
+        for message_id in (claimed, queued):
+            original = await session.get(OutboxMessage, message_id)
+            assert original is not None
+            await outbox.revise_message(session, original, {"said": "new"}, now=NOW + timedelta(seconds=1))
+    found = await rows(sessions)
+    assert found[claimed].payload == {} and found[queued].payload == {"said": "new"}
+    edits = [m for m in found.values() if m.payload.get("edit_of")]
+    assert [(m.payload, m.channel) for m in edits] == [({"said": "new", "edit_of": claimed}, "C1")]

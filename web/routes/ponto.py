@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 
 from bot.consent_reply import close_consent_link
 from ponto.webhooks import WebhookError, parse_event, verify_with_cache
-from storage import webhook_events
+from storage import payments, webhook_events
 from storage.wakeups import DELIVER, SYNC
 from worker.activation import ActivationError, Problem, complete_activation
 
@@ -75,6 +76,24 @@ async def ponto_webhook(request: Request) -> JSONResponse:
     if new:
         await state.wake(SYNC)
     return JSONResponse({"status": "accepted", "duplicate": not new}, status_code=202)
+
+
+async def ponto_paid(request: Request) -> HTMLResponse:
+    """Where Ponto sends the browser after the person signed (or rejected) a payment: Ponto is asked at
+    once what became of it (the query is not trusted: only Ponto's answer moves the payment)."""
+    state = app_state(request)
+    named = request.query_params.get("payment") or request.query_params.get("bulkPayment")
+    if named and len(named) <= 64:
+        async with state.sessions.begin() as session:
+            await payments.check_soon(session, named, now=datetime.now(UTC))
+    await state.wake(SYNC)
+    return HTMLResponse(
+        pages.page(
+            "Back from your bank",
+            "<p>Thank you. You can close this page and go back to Slack: the finance channel says when the "
+            "payment is signed and when it is paid.</p>",
+        )
+    )
 
 
 async def ponto_reauthorized(request: Request) -> HTMLResponse:
