@@ -2,8 +2,9 @@
 connected, an invoicing tool posts a few invoices through the app's own API (`POST /api/invoices`, the demo
 token), then the bank books, one every few seconds, a payment that settles one invoice clearly, one that
 could be either of two invoices (the app asks), one that pays an invoice in part, and after that ordinary
-lines. `DEMO_TRICKLE_SECONDS` sets the pace (0, the default outside `make demo`, turns it off). How far it
-got is kept with the stand-in's state, so a restarted demo does not pay the same invoices twice."""
+lines; two supplier invoices wait for someone to try `/ponto pay`. `DEMO_TRICKLE_SECONDS` sets the pace
+(0, the default outside `make demo`, turns it off). How far it got is kept with the stand-in's state, so a
+restarted demo does not pay the same invoices twice."""
 
 from __future__ import annotations
 
@@ -35,7 +36,12 @@ def demo_invoices(today: date) -> list[dict[str, Any]]:
         invoice("DEMO-2026-003", "Café Central BV", "480.00"),
         invoice("DEMO-2026-004", "Drukkerij Van Aert", "2500.00", payment_reference=ogm(2_026_112_904)),
         invoice("DEMO-2026-005", "Eco Logistics NV", "915.75", due_date=str(today - timedelta(days=12))),
-    ]
+        # Two supplier invoices, for `/ponto payables` and `/ponto pay`: the demo pays nothing by itself.
+        invoice("SUP-2026-101", "Papeterie Dubois SRL", "236.50", kind="purchase",
+                customer_iban="BE68539007547034", payment_reference=ogm(2_026_113_001)),
+        invoice("SUP-2026-102", "Transport Janssens BV", "1210.00", kind="purchase",
+                customer_iban="BE71096123456769", due_date=str(today + timedelta(days=2))),
+    ]  # fmt: skip
 
 
 SCRIPTED_PAYMENTS = [  # clear, ambiguous, partial: what the app does with each is the point of the demo

@@ -93,3 +93,14 @@ async def check_soon(session: AsyncSession, ponto_id: str, *, now: datetime) -> 
         .values(next_check_at=now)
     )
     return affected(result) > 0
+
+
+async def check_now(session: AsyncSession, payment_ids: set[int], *, now: datetime) -> None:
+    """The matcher settled these payments' invoices: look at them at the next round, not at the next poll."""
+    if payment_ids:
+        await session.execute(
+            update(PaymentRow)
+            .where(PaymentRow.id.in_(payment_ids), PaymentRow.status.in_(FOLLOWED))
+            .values(next_check_at=now)
+            .execution_options(synchronize_session=False)
+        )

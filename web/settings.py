@@ -43,7 +43,7 @@ DEFAULTS = {
     "TIMEZONE": "Europe/Brussels",
     "SLACK_MESSAGES_PER_SECOND": "1",
     "PONTO_TIMEOUT_SECONDS": "15",
-    "PAYMENT_POLL_SECONDS": "30",
+    "PAYMENT_POLL_SECONDS": "10",
     "DEMO_TRICKLE_SECONDS": "0",
 }
 
@@ -101,7 +101,7 @@ class Settings:
     timezone: str = "Europe/Brussels"
     slack_messages_per_second: float = 1.0
     ponto_timeout_seconds: float = 15.0
-    payment_poll_seconds: float = 30.0  # how often a payment under way is asked about (webhooks ask at once)
+    payment_poll_seconds: float = 10.0  # how often a payment under way is asked about (webhooks ask at once)
     demo_trickle_seconds: float = 0.0  # with both stand-ins: the demo's invoices and a new bank line this often
     key_dir: str = str(Path.home() / ".config" / "ponto-slack" / "keys")
 

@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoices import Invoice
 from matching import Decision, Matcher
-from storage import accounts as account_store, invoices as invoice_store, matches, transactions, workspaces
+from storage import (
+    accounts as account_store,
+    invoices as invoice_store,
+    matches,
+    payments as payment_store,
+    transactions,
+    workspaces,
+)
 from storage.models import Allocation, BankAccount, BankTransaction, InvoiceRow, Match, OutboxMessage, Workspace
 
 from . import metrics
@@ -105,7 +112,10 @@ class MatchingBatch:
                 match.paid_outbox_id = message.id
             else:
                 match.question_outbox_id = message.id
-        await self._refresh_earlier_questions(session, [rows_by_id[i] for *_, a in decided for i in a], now=now)
+        settled = [rows_by_id[i] for *_, a in decided for i in a]
+        await self._refresh_earlier_questions(session, settled, now=now)
+        # A payment started from Slack whose invoice this settled says "paid" at the follower's next round.
+        await payment_store.check_now(session, {r.paying_payment_id for r in settled if r.paying_payment_id}, now=now)
         for _tx, _decision, _applied, match in said:
             if match.status == "pending":
                 self._remember(match)

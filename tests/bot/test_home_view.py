@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 from bot.blocks.home import home_view
@@ -70,3 +71,15 @@ def test_a_non_admin_is_not_offered_what_only_admins_may_do() -> None:
         for e in b["elements"]
     ]
     assert admin == ["reconnect", "home_sync"] and viewer == ["home_sync"]
+
+
+def test_admins_can_start_paying_supplier_invoices_from_the_tab() -> None:
+    def buttons(home: Home, admin: bool) -> list[str]:
+        view = home_view(home, "en_BE", admin=admin, links={})
+        return [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+    with_payables = _home(questions=0)
+    assert "pay_bulk_open" in buttons(with_payables, admin=True)
+    assert "pay_bulk_open" not in buttons(with_payables, admin=False)
+    nothing_to_pay = dataclasses.replace(with_payables, ledgers=[Ledger("sales", 3, 1, {"EUR": 150000})])
+    assert "pay_bulk_open" not in buttons(nothing_to_pay, admin=True)
