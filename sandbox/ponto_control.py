@@ -265,6 +265,7 @@ async def state(request: Request) -> Response:
             "refresh_token_reuses": sandbox.refresh_reuses,
             "runs": len(sandbox.runs),
             "overlapping_runs": [list(overlap) for overlap in sandbox.overlapping_runs()],
+            "run_windows": {f"{o}/{r}": [w[0].isoformat(), w[1].isoformat()] for (o, r), w in sandbox.runs.items()},
         }
     )
 

@@ -20,6 +20,7 @@ from storage.models import Workspace
 from .mappers import account_data, account_view
 from .notices import AccountsOverview, AccountView
 from .notify import notify
+from .payment_flags import learn_payment_flags
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Activation:
     accounts: list[AccountView] = field(default_factory=list)
     link_reply: str | None = None  # the response_url of the private message that carried the link
     channel_note: str | None = None  # what the person was told to do about the channel, still to do
+    connection_id: int = 0
 
 
 _STATE_PROBLEMS = {
@@ -142,7 +144,11 @@ async def complete_activation(
         log.warning("Ponto refused the activation: %s", exc)
         raise ActivationError(Problem.PONTO_FAILED, str(exc)) from exc
     async with sessions.begin() as session:
-        return await _save(session, cipher, consent, info, tokens, ponto_accounts, now=now, customer_ip=customer_ip)
+        activation = await _save(
+            session, cipher, consent, info, tokens, ponto_accounts, now=now, customer_ip=customer_ip
+        )
+    await learn_payment_flags(sessions, client, activation.connection_id)  # which accounts can pay
+    return activation
 
 
 async def _save(
@@ -189,6 +195,7 @@ async def _save(
         lines,
         consent.response_url,
         consent.channel_note,
+        connection.id,
     )
 
 

@@ -21,6 +21,7 @@ from ponto import PontoClient, PontoError, PontoNotFound
 from storage import payments as payment_store
 from storage.models import BankAccount, InvoiceRow, PaymentItem, PaymentRow, PontoConnection
 
+from .payment_flags import learn_payment_flags
 from .payments import send, tell_channel
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 ENDED = {"rejected": "rejected", "failed": "rejected", "cancelled": "cancelled", "canceled": "cancelled"}
 ENDED |= {"expired": "expired", "deleted": "cancelled", "revoked": "cancelled"}
 MAX_INTERVAL = timedelta(minutes=10)
+FLAGS_AGAIN = timedelta(minutes=10)  # a connection whose bank's flags are unknown is asked at most this often
 GIVE_UP_PREPARING = timedelta(hours=1)
 
 
@@ -57,6 +59,7 @@ class PaymentFollower:
         self._redirect_uri = redirect_uri
         self._on_queued = on_queued
         self._wake = asyncio.Event()
+        self._flags_asked: dict[int, datetime] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -95,7 +98,26 @@ class PaymentFollower:
             changed += await self._check(payment, now)
         if changed:
             self._on_queued()
+        await self._learn_flags(now)
         return changed
+
+    async def _learn_flags(self, now: datetime) -> None:
+        """Accounts whose bank's payment flags Ponto could not give at the connection (or connected before
+        payments existed): asked again, outside any sync, at most every FLAGS_AGAIN per connection."""
+        async with self._sessions() as session:
+            query = (
+                select(PontoConnection)
+                .join(BankAccount, BankAccount.connection_id == PontoConnection.id)
+                .where(PontoConnection.status == "active", BankAccount.payments_enabled.is_(None))
+                .distinct()
+            )
+            unknown = list(await session.scalars(query))
+        for connection in unknown:
+            asked = self._flags_asked.get(connection.id)
+            if asked is not None and now - asked < FLAGS_AGAIN:
+                continue
+            self._flags_asked[connection.id] = now
+            await learn_payment_flags(self._sessions, self._make_client(connection), connection.id)
 
     async def _give_up(self, payment: PaymentRow, now: datetime) -> bool:
         problem = (

@@ -25,7 +25,7 @@ from storage import accounts as account_store, sync_states, transactions
 from storage.db import on_postgresql
 from storage.models import PontoConnection, Workspace
 
-from . import alerts, announce, metrics, payments, reading
+from . import alerts, announce, metrics, reading
 from .hints import SyncHints
 from .log_context import log_context
 from .store_lines import Announcing, store_account_lines
@@ -214,7 +214,6 @@ class Syncer:
             await alerts.sync_outcomes(
                 session, workspace, rows, synchronized.failures, synchronized.succeeded, now=self._clock()
             )
-        await payments.learn_payment_flags(self._sessions, client, connection.id)
         since = self._clock().date() - timedelta(days=self._options.initial_days)
         for account in listed:
             created, updated = await self._sync_account(

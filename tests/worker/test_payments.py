@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from invoices import Invoice
 from ponto import PontoNotFound, PontoTransportError
 from storage import invoices as invoice_store, payments as payment_store, workspaces
-from storage.models import InvoiceRow, OutboxMessage, PaymentRow
+from storage.models import BankAccount, InvoiceRow, OutboxMessage, PaymentRow
 from worker import mappers, payments
 from worker.payment_follow import PaymentFollower, our_status
 
@@ -201,3 +201,32 @@ async def test_an_invoice_is_held_by_one_payment_whoever_asks_at_the_same_moment
         assert not await payment_store.hold(session, 999, [invoice_id])  # held by the stored one: refused
         held = await session.scalar(select(InvoiceRow.paying_payment_id).where(InvoiceRow.id == invoice_id))
     assert held == stored[0].payment_id
+
+
+async def test_accounts_whose_bank_was_not_known_are_asked_about_outside_the_syncs(
+    sessions: async_sessionmaker,
+) -> None:
+    async with sessions.begin() as session:
+        account = await session.scalar(select(BankAccount))
+        assert account is not None
+        account.raw = {
+            "relationships": {"financialInstitution": {"data": {"type": "financialInstitution", "id": "fi-1"}}}
+        }
+        account.payments_enabled = None
+    asked: list[str] = []
+
+    class Bank:
+        async def get_financial_institution(self, institution_id: str) -> Any:
+            asked.append(institution_id)
+            return type("FI", (), {"payments_enabled": True, "bulk_payments_enabled": False})()
+
+    follower = PaymentFollower(
+        sessions, lambda _c: Bank(), clock=lambda: NOW, poll=timedelta(seconds=1), redirect_uri="r"
+    )  # type: ignore[arg-type,return-value]
+    await follower.round()
+    async with sessions() as session:
+        learned = await session.scalar(select(BankAccount))
+    assert learned is not None and (learned.payments_enabled, learned.bulk_payments_enabled) == (True, False)
+    assert asked == ["fi-1"]
+    await follower.round()
+    assert asked == ["fi-1"]  # known now: not asked again
