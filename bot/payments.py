@@ -130,7 +130,10 @@ async def submitted(services: Services, client: AsyncWebClient, body: dict[str, 
         return Answer({"response_action": "update", "view": blocks.problem_view(prepared.refused)})
     if prepared.confirm_amount is not None:
         async with services.sessions() as session:
-            draft = await worker_payments.draft(session, team_id, numbers, today=services.today())
+            try:
+                draft = await worker_payments.draft(session, team_id, numbers, today=services.today())
+            except worker_payments.Refused as exc:  # paid or taken meanwhile
+                return Answer({"response_action": "update", "view": blocks.problem_view(str(exc))})
         draft = worker_payments.Draft(draft.invoices, draft.accounts, {**draft.values, **values}, draft.currency, False)
         form = blocks.single_form(draft, services.locale, channel=channel, confirm_amount=prepared.confirm_amount)
         return Answer({"response_action": "update", "view": form})

@@ -1,8 +1,9 @@
 """The whole story in a real browser (headless Chromium, Debian's package, driven by Playwright), on the
 demo's pages as a new user sees them: `/ponto activate` typed on the Slack stand-in's page, the consent
 approved at the Ponto stand-in, the accounts overview, a "marked paid" message, a question answered with
-its button (the confirm dialog accepted), and the App Home tab. The run writes the README's screenshots
-to docs/screenshots/."""
+its button (the confirm dialog accepted), the App Home tab, and a supplier invoice paid: `/ponto pay`, the
+form drawn on the page, signed at the Ponto stand-in, "paid". The run writes the README's screenshots to
+docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -113,6 +114,37 @@ def test_the_whole_story_in_a_browser(tmp_path: Path) -> None:
             expect(home).to_contain_text("Receivables")
             expect(home).to_contain_text("INV-2026-103")  # among the last invoices paid
             page.screenshot(path=str(SHOTS / "app-home.png"), full_page=True)
+
+            # A supplier invoice paid: the form, the bank's signing page, and the channel's message edited.
+            supplier = {"number": "SUP-2026-7", "customer": "Papeterie Dubois SRL", "amount": "236.50",
+                        "currency": "EUR", "issue_date": issued, "due_date": due, "kind": "purchase",
+                        "customer_iban": "BE68539007547034", "payment_reference": ogm(4_200_000_025)}  # fmt: skip
+            assert client.post(f"{server.url}/api/invoices", json=[supplier], headers=AUTH).status_code in (200, 201)
+            page.goto(f"{server.slack_base}/")
+            page.fill("input[name=text]", "pay SUP-2026-7")
+            page.click("button:has-text('Send')")
+            form = page.locator(".modal")
+            expect(form).to_contain_text("Pay a supplier invoice")
+            expect(form.locator("input[name='v:iban']")).to_have_value("BE68539007547034")
+            form.locator("input[name='v:amount']").fill("0")
+            form.locator("button:has-text('Prepare payment')").click()
+            expect(page.locator(".modal")).to_contain_text("The amount must be more than zero")
+            page.locator(".modal input[name='v:amount']").fill("236.50")
+            page.screenshot(path=str(SHOTS / "payment-form.png"), full_page=True)
+            page.locator(".modal button:has-text('Prepare payment')").click()
+            sign = page.locator(".modal a.btn", has_text="Sign at your bank")
+            eventually(lambda: (page.reload() or True) and sign.count() > 0, "the signing link", server)
+            page.goto(str(sign.get_attribute("href")))
+            expect(page.locator("h1")).to_contain_text("Sign a payment")
+            page.click("button:has-text('Sign')")
+            eventually(
+                lambda: any("SUP-2026-7" in m["text"] and ": paid" in m["text"] for m in server.history(client)),
+                "the payment paid",
+                server,
+                timeout=40,
+            )
+            page.goto(f"{server.slack_base}/")
+            expect(page.locator("main")).to_contain_text("prepared by")
             browser.close()
     finally:
         server.stop()

@@ -44,6 +44,7 @@ def test_names_and_texts_become_what_banks_take() -> None:
     [
         ("+++090/9337/55493+++", Communication("090933755493", True)),
         ("090/9337/55493", Communication("090933755493", True)),
+        ("+++090/9337/55494+++", Communication("+++090/9337/55494+++", False)),  # wrong check digits: as text
         ("RF18 5390 0754 7034", Communication("RF18539007547034", False)),
         ("Order #42 (Liège)", Communication("Order 42 (Liege)", False)),
         (None, Communication("Invoice INV-7", False)),

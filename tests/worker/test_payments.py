@@ -214,19 +214,55 @@ async def test_accounts_whose_bank_was_not_known_are_asked_about_outside_the_syn
         }
         account.payments_enabled = None
     asked: list[str] = []
+    down = [True]  # Ponto cannot say at first
 
     class Bank:
         async def get_financial_institution(self, institution_id: str) -> Any:
             asked.append(institution_id)
+            if down[0]:
+                raise PontoTransportError("timed out")
             return type("FI", (), {"payments_enabled": True, "bulk_payments_enabled": False})()
 
+    clock = [NOW]
     follower = PaymentFollower(
-        sessions, lambda _c: Bank(), clock=lambda: NOW, poll=timedelta(seconds=1), redirect_uri="r"
+        sessions, lambda _c: Bank(), clock=lambda: clock[0], poll=timedelta(seconds=1), redirect_uri="r"
     )  # type: ignore[arg-type,return-value]
+    await follower.round()
+    await follower.round()
+    assert asked == ["fi-1"]  # not asked again at once
+    down[0] = False
+    clock[0] = NOW + timedelta(minutes=11)
     await follower.round()
     async with sessions() as session:
         learned = await session.scalar(select(BankAccount))
     assert learned is not None and (learned.payments_enabled, learned.bulk_payments_enabled) == (True, False)
-    assert asked == ["fi-1"]
+    clock[0] = NOW + timedelta(minutes=30)
     await follower.round()
-    assert asked == ["fi-1"]  # known now: not asked again
+    assert asked == ["fi-1", "fi-1"]  # known now: not asked again
+
+
+async def test_what_cannot_be_paid_from_here_is_refused_with_what_to_do(sessions: async_sessionmaker) -> None:
+    async with sessions.begin() as session:
+        workspace = await workspaces.get_by_team(session, "T1")
+        assert workspace is not None
+        made = [
+            Invoice("S-1", "sales", date(2026, 11, 1), None, "EUR", 10_00, None, "Customer"),
+            Invoice("P-USD", "purchase", date(2026, 11, 1), None, "USD", 10_00, None, "Yankee Inc"),
+        ]
+        await invoice_store.upsert(session, workspace.id, [mappers.invoice_data(i) for i in made], source="t")
+
+    async def refusal(*numbers: str, **how: Any) -> str:
+        async with sessions() as session:
+            with pytest.raises(payments.Refused) as refused:
+                await payments.draft(session, "T1", list(numbers), today=TODAY, **how)
+        return str(refused.value)
+
+    assert "only supplier (purchase) invoices" in await refusal("S-1")
+    assert "no invoice `NOPE`" in await refusal("NOPE")
+    assert "Say which invoice" in await refusal()
+    assert "bulk payments are in EUR only" in await refusal("P-1", "P-USD")
+    assert "No connected account can pay USD" in await refusal("P-USD")
+    assert "has the IBAN BE00" in await refusal("P-1", from_iban="BE00 1234")
+    async with sessions() as session:
+        chosen = await payments.draft(session, "T1", ["P-1"], today=TODAY, from_iban="be68 5390 0754 7034")
+    assert chosen.values["account"] == str(chosen.accounts[0].id) and not chosen.bulk
