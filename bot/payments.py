@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from worker import payments as worker_payments
+from worker import payment_forms as forms, payment_sending as sending, payments as worker_payments
 
 from .admin import NOT_ALLOWED, may_administer
 from .blocks import payments as blocks
@@ -30,7 +30,7 @@ FIELDS = ("creditor", "iban", "bic", "amount", "communication", "date", "account
 
 async def payables(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
     async with services.sessions() as session:
-        rows = await worker_payments.payables(session, inv.team_id)
+        rows = await forms.payables(session, inv.team_id)
     may_pay = bool(rows) and await may_administer(services, client, inv)
     return blocks.payables_list(rows, services.locale, today=services.today(), may_pay=may_pay)
 
@@ -51,18 +51,16 @@ async def open_form(
     async with services.sessions() as session:
         try:
             if bulk or len(numbers) > 1:
-                listed = await worker_payments.payables(session, inv.team_id)
+                listed = await forms.payables(session, inv.team_id)
                 free = [p.number for p in listed if p.held_by is None and p.currency == "EUR"]
-                draft = await worker_payments.draft(
+                draft = await forms.draft(
                     session, inv.team_id, numbers or free, today=services.today(), from_iban=from_iban, bulk=True
                 )
                 view = blocks.bulk_form(draft, listed, services.locale, channel=inv.channel_id, chosen=numbers)
             else:
-                draft = await worker_payments.draft(
-                    session, inv.team_id, numbers, today=services.today(), from_iban=from_iban
-                )
+                draft = await forms.draft(session, inv.team_id, numbers, today=services.today(), from_iban=from_iban)
                 view = blocks.single_form(draft, services.locale, channel=inv.channel_id)
-        except worker_payments.Refused as exc:
+        except forms.Refused as exc:
             return text_message(str(exc))
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
@@ -131,17 +129,17 @@ async def submitted(services: Services, client: AsyncWebClient, body: dict[str, 
     if prepared.confirm_amount is not None:
         async with services.sessions() as session:
             try:
-                draft = await worker_payments.draft(session, team_id, numbers, today=services.today())
-            except worker_payments.Refused as exc:  # paid or taken meanwhile
+                draft = await forms.draft(session, team_id, numbers, today=services.today())
+            except forms.Refused as exc:  # paid or taken meanwhile
                 return Answer({"response_action": "update", "view": blocks.problem_view(str(exc))})
-        draft = worker_payments.Draft(draft.invoices, draft.accounts, {**draft.values, **values}, draft.currency, False)
+        draft = forms.Draft(draft.invoices, draft.accounts, {**draft.values, **values}, draft.currency, False)
         form = blocks.single_form(draft, services.locale, channel=channel, confirm_amount=prepared.confirm_amount)
         return Answer({"response_action": "update", "view": form})
     assert prepared.payment_id is not None
     payment_id = prepared.payment_id
 
     async def send_and_show() -> None:
-        sent = await worker_payments.send(
+        sent = await sending.send(
             services.sessions,
             _client_maker(services),
             payment_id,
@@ -158,9 +156,7 @@ def _client_maker(services: Services) -> Any:
     return services.make_ponto_client
 
 
-async def _show(
-    services: Services, client: AsyncWebClient, view_id: str, sent: worker_payments.Sent, channel: str
-) -> None:
+async def _show(services: Services, client: AsyncWebClient, view_id: str, sent: sending.Sent, channel: str) -> None:
     """The form after Ponto answered: the signing link, or what went wrong and what to do."""
     if sent.link and sent.status == "unsigned":
         view = blocks.signing_view(sent.link, sent.amount, sent.currency, services.locale, channel or None)

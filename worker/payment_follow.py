@@ -22,7 +22,7 @@ from storage import payments as payment_store
 from storage.models import BankAccount, InvoiceRow, PaymentItem, PaymentRow, PontoConnection
 
 from .payment_flags import learn_payment_flags
-from .payments import send, tell_channel
+from .payment_sending import send, tell_channel
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from worker.notices import PaymentUpdate
+from worker.payment_forms import STATUS_WORDS, Draft, Payable
 from worker.payment_rules import NAME_LIMIT, REMITTANCE_LIMIT, AccountChoice
-from worker.payments import Draft, Payable
 
 from ..formatting import escape_mrkdwn as esc, iban, mention, money, plural
 from .kit import Block, Message, button, context, plain, section
@@ -32,15 +32,8 @@ def _payable_text(row: Payable, locale: str, today: date) -> str:
     text = f"*{esc(row.number)}* {esc(row.supplier)}: {money(row.open_amount, row.currency, locale)}{to}"
     text += _due(row.due_date, today)
     if row.held_by is not None:
-        text += f"\n_Payment prepared by {mention(row.held_by.created_by)}: {_WAITING.get(row.held_by.status, '')}_"
+        text += f"\n_Payment prepared by {mention(row.held_by.created_by)}: {STATUS_WORDS.get(row.held_by.status, '')}_"
     return text
-
-
-_WAITING = {
-    "preparing": "being sent to Ponto",
-    "unsigned": "waiting for signature",
-    "signed": "signed, waiting for the bank",
-}
 
 
 def payables_list(rows: list[Payable], locale: str, *, today: date, may_pay: bool) -> Message:

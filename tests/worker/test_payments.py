@@ -17,7 +17,7 @@ from invoices import Invoice
 from ponto import PontoNotFound, PontoTransportError
 from storage import invoices as invoice_store, payments as payment_store, workspaces
 from storage.models import BankAccount, InvoiceRow, OutboxMessage, PaymentRow
-from worker import mappers, payments
+from worker import mappers, payment_forms, payment_sending, payments
 from worker.payment_follow import PaymentFollower, our_status
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -41,7 +41,7 @@ async def sessions(connected) -> AsyncIterator[async_sessionmaker]:  # type: ign
 
 async def _account_id(sessions: async_sessionmaker) -> str:
     async with sessions() as session:
-        return str((await payments.draft(session, "T1", ["P-1"], today=TODAY)).values["account"])
+        return str((await payment_forms.draft(session, "T1", ["P-1"], today=TODAY)).values["account"])
 
 
 def _submission(key: str, account: str, **values: str) -> payments.Submission:
@@ -118,7 +118,7 @@ async def test_ponto_not_answering_keeps_the_payment_to_send_again_with_the_same
     prepared = await payments.prepare(sessions, _submission("V1", account), today=TODAY, now=NOW)
     assert prepared.payment_id is not None
     ponto = FakePonto(fail_creation=PontoTransportError("timed out"))
-    sent = await payments.send(sessions, lambda _c: ponto, prepared.payment_id, redirect_uri="r", now=NOW)  # type: ignore[arg-type,return-value]
+    sent = await payment_sending.send(sessions, lambda _c: ponto, prepared.payment_id, redirect_uri="r", now=NOW)  # type: ignore[arg-type,return-value]
     assert sent.status == "preparing" and "did not answer" in str(sent.problem)
     assert await _messages(sessions) == []
     ponto.fail_creation = None
@@ -137,7 +137,7 @@ async def test_two_followers_tell_each_change_once_and_an_end_frees_the_invoice(
     prepared = await payments.prepare(sessions, _submission("V1", account), today=TODAY, now=NOW)
     assert prepared.payment_id is not None
     ponto = FakePonto()
-    await payments.send(sessions, lambda _c: ponto, prepared.payment_id, redirect_uri="r", now=NOW)  # type: ignore[arg-type,return-value]
+    await payment_sending.send(sessions, lambda _c: ponto, prepared.payment_id, redirect_uri="r", now=NOW)  # type: ignore[arg-type,return-value]
     followers = [
         PaymentFollower(sessions, lambda _c: ponto, clock=lambda: NOW, poll=timedelta(seconds=1), redirect_uri="r")  # type: ignore[arg-type,return-value]
         for _ in range(2)
@@ -158,7 +158,7 @@ async def test_a_signed_payment_is_paid_once_its_invoice_is_settled(sessions: as
     prepared = await payments.prepare(sessions, _submission("V1", account), today=TODAY, now=NOW)
     assert prepared.payment_id is not None
     ponto = FakePonto(status="accepted")
-    await payments.send(sessions, lambda _c: ponto, prepared.payment_id, redirect_uri="r", now=NOW)  # type: ignore[arg-type,return-value]
+    await payment_sending.send(sessions, lambda _c: ponto, prepared.payment_id, redirect_uri="r", now=NOW)  # type: ignore[arg-type,return-value]
     follower = PaymentFollower(
         sessions, lambda _c: ponto, clock=lambda: NOW, poll=timedelta(seconds=1), redirect_uri="r"
     )  # type: ignore[arg-type,return-value]
@@ -253,8 +253,8 @@ async def test_what_cannot_be_paid_from_here_is_refused_with_what_to_do(sessions
 
     async def refusal(*numbers: str, **how: Any) -> str:
         async with sessions() as session:
-            with pytest.raises(payments.Refused) as refused:
-                await payments.draft(session, "T1", list(numbers), today=TODAY, **how)
+            with pytest.raises(payment_forms.Refused) as refused:
+                await payment_forms.draft(session, "T1", list(numbers), today=TODAY, **how)
         return str(refused.value)
 
     assert "only supplier (purchase) invoices" in await refusal("S-1")
@@ -264,5 +264,5 @@ async def test_what_cannot_be_paid_from_here_is_refused_with_what_to_do(sessions
     assert "No connected account can pay USD" in await refusal("P-USD")
     assert "has the IBAN BE00" in await refusal("P-1", from_iban="BE00 1234")
     async with sessions() as session:
-        chosen = await payments.draft(session, "T1", ["P-1"], today=TODAY, from_iban="be68 5390 0754 7034")
+        chosen = await payment_forms.draft(session, "T1", ["P-1"], today=TODAY, from_iban="be68 5390 0754 7034")
     assert chosen.values["account"] == str(chosen.accounts[0].id) and not chosen.bulk
