@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-dates lint typecheck bench mutate reliability clean
+.PHONY: demo test test-dates lint typecheck bench mutate reliability clean catalogs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,14 +12,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The message catalogs (i18n/locales/*/LC_MESSAGES/ponto_slack.po), compiled for gettext when they change.
+CATALOGS := $(wildcard i18n/locales/*/LC_MESSAGES/ponto_slack.po)
+$(VENV)/.catalogs: $(STAMP) $(CATALOGS)
+	$(BIN)/pybabel compile --statistics -d i18n/locales -D ponto_slack
+	touch $@
+
+# After changing a user-facing text: extract every `_(locale, ...)` and `N_(locale, ...)` and update the
+# catalogs; new texts then need their Dutch and French (the catalog test says which).
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header --no-default-keywords -k _:2 -k N_:2,3 \
+	  -o i18n/ponto_slack.pot bot worker web
+	$(BIN)/pybabel update --no-fuzzy-matching -i i18n/ponto_slack.pot -d i18n/locales -D ponto_slack
+
 # `make demo PORT=8100` for another port; the invoice API answers to the demo token unless API_TOKEN is set;
 # once connected, the demo's invoices arrive and the bank books a line every 20 s (DEMO_TRICKLE_SECONDS, 0: off).
 PORT ?= 8000
-demo: $(STAMP)
+demo: $(STAMP) $(VENV)/.catalogs
 	API_TOKEN="$${API_TOKEN:-demo-api-token}" DEMO_TRICKLE_SECONDS="$${DEMO_TRICKLE_SECONDS:-20}" \
 	  $(BIN)/ponto-slack serve --port $(PORT)
 
-test: $(STAMP) $(VENV)/.chromium
+test: $(STAMP) $(VENV)/.chromium $(VENV)/.catalogs
 	$(BIN)/python -m pytest
 
 # The browser test drives Debian's Chromium (with an emoji font for the screenshots): installed here when
@@ -43,7 +56,7 @@ lint: $(STAMP)
 
 # Strict where the core is pure (money, matching, invoices) or a boundary (ponto, storage); checked elsewhere.
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict money ponto matching invoices storage
+	$(BIN)/mypy --strict money i18n ponto matching invoices storage
 	$(BIN)/mypy worker bot web sandbox harness bench migrations
 
 # The scale-out test at length: two web and three worker processes, 50 organizations, a SIGKILL every few

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from i18n import LANGUAGES, _, language_of
 from ponto import PontoError
 from storage import connections, workspaces
 from worker import (
@@ -182,6 +183,34 @@ async def permalinks(client: AsyncWebClient, rows: list[invoice_views.Waiting]) 
     return {match_id: link for match_id, link in found if link}
 
 
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "français"}  # as each says it
+
+
+async def language(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
+    """`/ponto language [nl|fr|en]`: what the finance channel is told in (admins choose)."""
+    wanted = inv.args.strip().lower()[:8]
+    async with services.sessions() as session:
+        workspace = await workspaces.get_by_team(session, inv.team_id)
+        current = (workspace.language if workspace else None) or language_of(services.locale)
+    if not wanted:
+        choices = ", ".join(f"`{code}` ({name})" for code, name in LANGUAGE_NAMES.items())
+        return text_message(
+            _(LANGUAGES[current], "The channel is told in {language}. Choose another: {choices}.").format(
+                language=LANGUAGE_NAMES[current], choices=choices
+            )
+        )
+    if wanted not in LANGUAGES:
+        return text_message(f"`{wanted}` is not a language the app speaks: choose `nl`, `fr` or `en`.")
+    if not await may_administer(services, client, inv):
+        return text_message(NOT_ALLOWED.format(action="choose the channel's language", command="language"))
+    async with services.sessions.begin() as session:
+        chosen = await workspaces.get_or_create(session, inv.team_id, finance_channel=services.default_channel)
+        chosen.language = wanted
+    return text_message(
+        _(LANGUAGES[wanted], "From now on the channel is told in {language}.").format(language=LANGUAGE_NAMES[wanted])
+    )
+
+
 async def pay(services: Services, client: AsyncWebClient, inv: Invocation) -> Message:
     """`/ponto pay INV-1 [INV-2 ...] [from IBAN]`: the payment form, or why not."""
     words, _, source = inv.args.partition(" from ")
@@ -197,6 +226,7 @@ async def pay(services: Services, client: AsyncWebClient, inv: Invocation) -> Me
 HANDLERS = {
     "invoices": invoices,
     "payables": payments.payables,
+    "language": language,
     "pay": pay,
     "unmatched": unmatched,
     "activate": activate,

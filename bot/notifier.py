@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from i18n import LANGUAGES
 from storage import outbox, workspaces
 from storage.models import OutboxMessage
 from worker import metrics
@@ -77,6 +78,7 @@ class Notifier:
         async with self._sessions.begin() as session:
             rows = await outbox.claim_due(session, now=self._clock(), limit=limit, owner=self._owner)
             teams = await workspaces.team_ids(session, {r.workspace_id for r in rows})
+            spoken = await workspaces.languages(session, {r.workspace_id for r in rows})
         held: set[tuple[int, str]] = set()  # channels (and whole workspaces) to leave alone this round
         skipped: list[int] = []
         for row in rows:
@@ -86,7 +88,8 @@ class Notifier:
                 continue
             claimed_as = row.channel  # a name resolved during delivery becomes the id: hold both
             with log_context(workspace=teams.get(row.workspace_id), outbox=row.id):
-                outcome = await self._deliver(row, teams.get(row.workspace_id, ""))
+                locale = LANGUAGES.get(spoken.get(row.workspace_id, ""), self._locale)
+                outcome = await self._deliver(row, teams.get(row.workspace_id, ""), locale)
             if outcome == "hold_channel":
                 held |= {(row.workspace_id, claimed_as), (row.workspace_id, row.channel)}
             elif outcome == "hold_workspace":
@@ -95,9 +98,9 @@ class Notifier:
             await outbox.release(session, skipped)
         return len(rows) - len(skipped)
 
-    async def _deliver(self, row: OutboxMessage, team_id: str) -> str:
+    async def _deliver(self, row: OutboxMessage, team_id: str, locale: str) -> str:
         try:
-            text, blocks = render_row(row.kind, row.payload, self._locale)
+            text, blocks = render_row(row.kind, row.payload, locale)
         except UnknownMessageKind as exc:
             await self._finish_failed(row, f"unknown message kind {exc}")
             return "failed"

@@ -73,6 +73,7 @@ class Workspace(Base):
     slack_paused_reason: Mapped[str | None] = mapped_column(String(64))  # set: posting stopped, outbox kept
     slack_paused_at: Mapped[datetime | None]
     last_summary_on: Mapped[date | None]
+    language: Mapped[str | None] = mapped_column(String(8))  # what the channel is told in; None: LOCALE's
 
 
 class ApiToken(Base):

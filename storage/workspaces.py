@@ -25,6 +25,15 @@ async def get_or_create(session: AsyncSession, team_id: str, *, finance_channel:
     return workspace
 
 
+async def languages(session: AsyncSession, workspace_ids: Iterable[int]) -> dict[int, str]:
+    """The language chosen for each of these workspaces (those that chose none are left out)."""
+    ids = set(workspace_ids)
+    if not ids:
+        return {}
+    query = select(Workspace.id, Workspace.language).where(Workspace.id.in_(ids), Workspace.language.is_not(None))
+    return {workspace_id: str(language) for workspace_id, language in (await session.execute(query)).all()}
+
+
 async def set_finance_channel(
     session: AsyncSession, workspace_id: int, channel_id: str, *, replacing: str | None = None
 ) -> None:

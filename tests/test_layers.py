@@ -9,11 +9,24 @@ import pytest
 
 from tests.conftest import ROOT
 
-APP_PACKAGES = {"money", "ponto", "matching", "invoices", "storage", "worker", "bot", "web", "sandbox", "migrations"}
+APP_PACKAGES = {
+    "money",
+    "i18n",
+    "ponto",
+    "matching",
+    "invoices",
+    "storage",
+    "worker",
+    "bot",
+    "web",
+    "sandbox",
+    "migrations",
+}
 OUTSIDE = {"tests", "bench", "harness"}  # drive the product from outside; nothing of the app imports them
 # package -> app packages and third-party libraries it must not import
 FORBIDDEN: dict[str, set[str]] = {
     "money": APP_PACKAGES - {"money"} | OUTSIDE | {"httpx", "sqlalchemy", "slack_sdk", "slack_bolt", "starlette"},
+    "i18n": APP_PACKAGES - {"i18n"} | OUTSIDE | {"httpx", "sqlalchemy", "slack_sdk", "slack_bolt", "starlette"},
     "ponto": APP_PACKAGES - {"ponto", "money"} | OUTSIDE | {"sqlalchemy", "slack_sdk", "slack_bolt", "starlette"},
     "matching": APP_PACKAGES - {"matching"} | OUTSIDE | {"httpx", "sqlalchemy", "slack_sdk", "slack_bolt", "starlette"},
     "invoices": APP_PACKAGES - {"invoices", "money", "matching"}

@@ -33,6 +33,7 @@ HELP_LINES = (  # (what to type, what it does, an example or None)
         "pay a supplier invoice (several: one bulk payment) through Ponto; you sign at your bank; admins only",
         "/ponto pay INV-2026-001 from BE68 5390 0754 7034",
     ),
+    ("language [nl|fr|en]", "the language the channel is told in; admins choose", "/ponto language nl"),
     ("deactivate", "disconnect Ponto and delete the stored tokens; admins only", None),
     ("help", "this list", None),
 )
