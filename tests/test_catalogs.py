@@ -80,3 +80,17 @@ def test_a_catalog_is_read_from_its_po_when_no_mo_was_compiled(tmp_path: Path, m
         assert i18n._("nl_BE", "Bank accounts connected") == "Bankrekeningen gekoppeld"
     finally:
         translations.cache_clear()
+
+
+def test_no_text_is_marked_inside_an_f_string() -> None:
+    """babel does not look inside f-strings (on Python 3.11): a text marked there would be neither extracted
+    nor checked, and would stay English."""
+    inside = re.compile(r"""f(["']).*\{[^}]*\bN?_\(locale""")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for package in ("bot", "worker", "web")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if inside.search(line)
+    ]
+    assert not found, f"texts marked inside f-strings (compute them first): {found}"

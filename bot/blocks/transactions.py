@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from i18n import _
 from worker.notices import BankLineView, ImportSummary, TransactionPosted, TransactionsDigest
 
 from ..formatting import escape_mrkdwn, iban, money
@@ -28,22 +29,25 @@ def _day(value: date | None) -> str:
 def transaction(notice: TransactionPosted, locale: str) -> Message:
     amount = _signed(notice.amount, notice.currency, locale, notice.amount_exact)
     incoming = notice.amount > 0
-    who = notice.counterpart or ("unknown sender" if incoming else "unknown payee")
+    who = notice.counterpart or (_(locale, "unknown sender") if incoming else _(locale, "unknown payee"))
     icon = ":moneybag:" if incoming else ":money_with_wings:"
-    text = f"{amount} {'from' if incoming else 'to'} {escape_mrkdwn(who)} on {escape_mrkdwn(notice.account_name or '')}"
+    line = _(locale, "{amount} from {who} on {account}") if incoming else _(locale, "{amount} to {who} on {account}")
+    text = line.format(amount=amount, who=escape_mrkdwn(who), account=escape_mrkdwn(notice.account_name or ""))
+    party = _(locale, "From") if incoming else _(locale, "To")
+    labels = _(locale, "Amount"), _(locale, "Account"), _(locale, "Executed")  # not in f-strings: babel reads these
     fields = [
-        f"*Amount*\n{amount}",
-        f"*{'From' if incoming else 'To'}*\n{escape_mrkdwn(who)}"
+        f"*{labels[0]}*\n{amount}",
+        f"*{party}*\n{escape_mrkdwn(who)}"
         + (f"\n`{iban(notice.counterpart_iban)}`" if notice.counterpart_iban else ""),
-        f"*Account*\n{escape_mrkdwn(notice.account_name or '')}\n`{iban(notice.account_iban or '')}`",
-        f"*Executed*\n{_day(notice.execution_date)}",
+        f"*{labels[1]}*\n{escape_mrkdwn(notice.account_name or '')}\n`{iban(notice.account_iban or '')}`",
+        f"*{labels[2]}*\n{_day(notice.execution_date)}",
     ]
     blocks: list[Block] = [
         section(f"{icon} *{text}*"),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
     if notice.remittance:
-        blocks.append(context(f"Communication: {escape_mrkdwn(notice.remittance)}"))
+        blocks.append(context(_(locale, "Communication: {text}").format(text=escape_mrkdwn(notice.remittance))))
     if notice.amount_exact is not None:
         blocks.append(context(ODD_AMOUNT.format(currency=escape_mrkdwn(notice.currency))))
     return text, blocks
