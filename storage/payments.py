@@ -85,22 +85,23 @@ async def holding(session: AsyncSession, invoice_ids: Sequence[int]) -> dict[int
     return {invoice_id: payment for invoice_id, payment in rows}
 
 
-async def check_soon(session: AsyncSession, ponto_id: str, *, now: datetime) -> bool:
-    """A webhook named this Ponto payment: ask Ponto about it at the next round. True if it is one of ours."""
+async def _bring_forward(session: AsyncSession, which: Any, *, now: datetime) -> int:
+    """The follower looks at these payments (still followed) at its next round, not at their next poll."""
     result = await session.execute(
         update(PaymentRow)
-        .where(PaymentRow.ponto_id == ponto_id, PaymentRow.status.in_(FOLLOWED))
+        .where(which, PaymentRow.status.in_(FOLLOWED))
         .values(next_check_at=now)
+        .execution_options(synchronize_session=False)
     )
-    return affected(result) > 0
+    return affected(result)
+
+
+async def check_soon(session: AsyncSession, ponto_id: str, *, now: datetime) -> bool:
+    """A webhook (or the bank's return page) named this Ponto payment. True if it is one of ours."""
+    return await _bring_forward(session, PaymentRow.ponto_id == ponto_id, now=now) > 0
 
 
 async def check_now(session: AsyncSession, payment_ids: set[int], *, now: datetime) -> None:
-    """The matcher settled these payments' invoices: look at them at the next round, not at the next poll."""
+    """The matcher settled these payments' invoices."""
     if payment_ids:
-        await session.execute(
-            update(PaymentRow)
-            .where(PaymentRow.id.in_(payment_ids), PaymentRow.status.in_(FOLLOWED))
-            .values(next_check_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        await _bring_forward(session, PaymentRow.id.in_(payment_ids), now=now)

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 ENDED = {"rejected": "rejected", "failed": "rejected", "cancelled": "cancelled", "canceled": "cancelled"}
 ENDED |= {"expired": "expired", "deleted": "cancelled", "revoked": "cancelled"}
 MAX_INTERVAL = timedelta(minutes=10)
-FLAGS_AGAIN = timedelta(minutes=10)  # a connection whose bank's flags are unknown is asked at most this often
+FLAGS_AGAIN = timedelta(minutes=10)  # banks whose flags are unknown are looked for and asked at most this often
 GIVE_UP_PREPARING = timedelta(hours=1)
 
 
@@ -59,7 +59,7 @@ class PaymentFollower:
         self._redirect_uri = redirect_uri
         self._on_queued = on_queued
         self._wake = asyncio.Event()
-        self._flags_asked: dict[int, datetime] = {}
+        self._flags_looked_at: datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -103,7 +103,10 @@ class PaymentFollower:
 
     async def _learn_flags(self, now: datetime) -> None:
         """Accounts whose bank's payment flags Ponto could not give at the connection (or connected before
-        payments existed): asked again, outside any sync, at most every FLAGS_AGAIN per connection."""
+        payments existed): asked again, outside any sync, at most every FLAGS_AGAIN (nor queried more often)."""
+        if self._flags_looked_at is not None and now - self._flags_looked_at < FLAGS_AGAIN:
+            return
+        self._flags_looked_at = now
         async with self._sessions() as session:
             query = (
                 select(PontoConnection)
@@ -113,10 +116,6 @@ class PaymentFollower:
             )
             unknown = list(await session.scalars(query))
         for connection in unknown:
-            asked = self._flags_asked.get(connection.id)
-            if asked is not None and now - asked < FLAGS_AGAIN:
-                continue
-            self._flags_asked[connection.id] = now
             await learn_payment_flags(self._sessions, self._make_client(connection), connection.id)
 
     async def _give_up(self, payment: PaymentRow, now: datetime) -> bool:

@@ -238,6 +238,7 @@ def test_each_field_says_what_is_wrong_in_place(server: Server, browser: httpx.C
     purchase(server, browser, "INV-PAY-FIELDS", "80.00")
     form = open_form(server, browser, "pay INV-PAY-FIELDS")
     view_id = form["view"]["id"]
+    made_before = len(stand_in_payments(server, browser))
     usd = next(o for o in form["view"]["blocks"][-2]["element"]["options"] if "USD" in o["text"]["text"])
     answered = submit(
         server,
@@ -252,7 +253,7 @@ def test_each_field_says_what_is_wrong_in_place(server: Server, browser: httpx.C
     assert "holds USD" in errors["account"]
     outside = submit(server, browser, view_id, {"iban": "BR1500000000000010932840814P2"})
     assert "outside the SEPA zone" in outside["modal"]["errors"]["iban"]
-    assert [p for p in stand_in_payments(server, browser) if p.get("creditorAccountReference") == "x"] == []
+    assert len(stand_in_payments(server, browser)) == made_before  # nothing reached Ponto
 
     more = submit(server, browser, view_id, {"amount": "95.00"})
     assert more["outcome"] == "updated"

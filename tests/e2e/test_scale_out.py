@@ -357,7 +357,7 @@ def test_web_and_worker_processes_share_the_work_through_kills_and_faults(tmp_pa
     if ponto["overlapping_runs"]:
         for org, r1, r2 in ponto["overlapping_runs"]:
             print("OVERLAP", r1, ponto["run_windows"][f"{org}/{r1}"], r2, ponto["run_windows"][f"{org}/{r2}"])
-        print("KILLS", [(k if not hasattr(k, "__dict__") else vars(k)) for k in fleet.kills])
+        print("KILLS (monotonic time, owner)", fleet.kills)
     assert ponto["overlapping_runs"] == [] and ponto["runs"] > ORGANIZATIONS  # each organization one at a time
     # No live process ever presented a refresh token already spent: each one presented again was left by a
     # worker killed right after Ponto rotated it, and its organization was connected again.
